@@ -1,0 +1,87 @@
+# Groundwater LSTM: every target is idempotent and runs on a bare Debian 12 machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+SYS_PYTHON   ?= /usr/bin/python3
+VENV         ?= .venv
+PY           := $(VENV)/bin/python
+QGIS_PROCESS ?= /usr/bin/qgis_process.bin
+PLUGIN_DIR   := build/plugins
+PLUGIN_LINK  := $(PLUGIN_DIR)/groundwater_lstm
+QGIS_PKGS    := qgis python3-qgis qgis-providers
+PY_PKGS      := torch==2.13.0 captum pandas scikit-learn pytest pytest-qgis
+DEMO_DIR     ?= demo_output
+BENCH_ARGS   ?=
+PYTEST_ARGS  ?=
+ZIP_EXCLUDE  := tests benchmarks build dist docs scripts .ci .venv .git demo_output test_artifacts bench_output Makefile
+
+.PHONY: help setup qgis venv link demo test test-core bench install zip clean
+
+help:
+	@echo "make setup    install QGIS (apt, when root), the venv with torch/captum, link the plugin"
+	@echo "make demo     the main job on the built-in sample data, headless (qgis_process)"
+	@echo "make test     every test tier (core, processing, headless qgis_process)"
+	@echo "make bench    speed and skill figures, one JSON object per line"
+	@echo "make install  link the plugin into your QGIS profile and enable it"
+	@echo "make zip      dist/groundwater_lstm.zip, installable from QGIS's plugin manager"
+
+setup: qgis venv link
+
+qgis:
+	@if [ -x "$(QGIS_PROCESS)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing QGIS with apt-get (about 2 minutes)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(QGIS_PKGS); \
+	else \
+	  echo "QGIS is missing. Run: sudo apt-get update && sudo apt-get install -y $(QGIS_PKGS)"; exit 1; \
+	fi
+
+venv: $(VENV)/.installed
+
+# numpy is held at the system numpy: a numpy 2 in the venv breaks the system matplotlib and GDAL bindings.
+$(VENV)/.installed: Makefile
+	@[ -x "$(SYS_PYTHON)" ] || { echo "$(SYS_PYTHON) is missing: run 'make qgis' first"; exit 1; }
+	[ -x $(PY) ] || $(SYS_PYTHON) -m venv --system-site-packages $(VENV)
+	mkdir -p build
+	echo "numpy==$$($(SYS_PYTHON) -c 'import numpy; print(numpy.__version__)')" > build/constraints.txt
+	$(PY) -m pip install -q --disable-pip-version-check -c build/constraints.txt $(PY_PKGS)
+	$(PY) -c "import torch, captum, pandas, sklearn, numpy, qgis.core; print('venv ok: torch', torch.__version__, 'numpy', numpy.__version__)"
+	touch $@
+
+link: $(PLUGIN_LINK)
+
+$(PLUGIN_LINK):
+	mkdir -p $(PLUGIN_DIR)
+	ln -sfn ../.. $(PLUGIN_LINK)
+
+demo: setup
+	scripts/demo.sh "$(DEMO_DIR)"
+
+test: setup
+	CI=$${CI:-} scripts/with_qgis_env.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+test-core: venv link
+	scripts/with_qgis_env.sh $(PY) -m pytest tests/core $(PYTEST_ARGS)
+
+bench: setup
+	scripts/with_qgis_env.sh $(PY) -m benchmarks $(BENCH_ARGS)
+
+# The one target that writes into the user's real QGIS profile.
+install: link
+	@profile="$${QGIS_PROFILE_DIR:-$$HOME/.local/share/QGIS/QGIS3/profiles/default}"; \
+	mkdir -p "$$profile/python/plugins"; \
+	ln -sfn "$$(pwd)" "$$profile/python/plugins/groundwater_lstm"; \
+	QT_QPA_PLATFORM=offscreen $(QGIS_PROCESS) plugins enable groundwater_lstm >/dev/null 2>&1 || true; \
+	echo "Linked into $$profile/python/plugins/groundwater_lstm; restart QGIS and enable 'Groundwater LSTM' if it is not."
+
+zip:
+	rm -rf build/zip dist/groundwater_lstm.zip
+	mkdir -p build/zip/groundwater_lstm dist
+	git ls-files | grep -vE '^($(shell echo $(ZIP_EXCLUDE) | tr ' ' '|'))(/|$$)' | grep -v '^\.' \
+	  | while read -r f; do mkdir -p "build/zip/groundwater_lstm/$$(dirname "$$f")"; cp "$$f" "build/zip/groundwater_lstm/$$f"; done
+	cd build/zip && zip -qr ../../dist/groundwater_lstm.zip groundwater_lstm
+	@echo "dist/groundwater_lstm.zip"
+
+clean:
+	rm -rf build dist $(DEMO_DIR) test_artifacts bench_output

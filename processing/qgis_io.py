@@ -1,0 +1,160 @@
+"""QGIS sources to pandas frames and back. The one place where QGIS types meet the core's frames."""
+import datetime as _dt
+import math
+
+import numpy as np
+import pandas as pd
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsFeature,
+    QgsFeatureRequest,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessingException,
+    QgsProject,
+)
+from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
+
+WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
+
+
+def to_python(value):
+    """A QGIS attribute value as plain Python (None for NULL, datetime.date for QDate)."""
+    if value is None:
+        return None
+    if isinstance(value, QVariant):
+        return None if value.isNull() else value.value()
+    if isinstance(value, QDateTime):
+        return value.toPyDateTime() if value.isValid() else None
+    if isinstance(value, QDate):
+        return value.toPyDate() if value.isValid() else None
+    return value
+
+
+def field_names(source):
+    return [f.name() for f in source.fields()]
+
+
+def require_fields(source, names, what):
+    """Raise a clear error when ``names`` are not fields of ``source`` (names the field and lists those present)."""
+    present = field_names(source)
+    for n in names:
+        if n and n not in present:
+            raise QgsProcessingException(
+                f"{what}: field '{n}' does not exist. Fields present: {', '.join(present) or '(none)'}. "
+                f"Fix: choose the right field in the parameter."
+            )
+
+
+def source_to_frame(source, fields=None, feedback=None, xy_crs=None, context=None):
+    """Attributes of every feature as a DataFrame (columns: ``fields`` or all).
+
+    With ``xy_crs`` the point geometry is added as columns ``x``, ``y`` in that CRS.
+    """
+    names = list(fields) if fields else field_names(source)
+    request = QgsFeatureRequest()
+    if xy_crs is None:
+        request.setFlags(QgsFeatureRequest.NoGeometry)
+    all_fields = source.fields()
+    idx = [all_fields.lookupField(n) for n in names]
+    request.setSubsetOfAttributes(idx)
+    transform = None
+    if xy_crs is not None and source.sourceCrs().isValid() and source.sourceCrs() != xy_crs:
+        ctx = context.transformContext() if context is not None else QgsProject.instance().transformContext()
+        transform = QgsCoordinateTransform(source.sourceCrs(), xy_crs, ctx)
+    rows, xs, ys = [], [], []
+    for i, feat in enumerate(source.getFeatures(request)):
+        if feedback is not None and i % 5000 == 0:
+            if feedback.isCanceled():
+                break
+        attrs = feat.attributes()
+        rows.append([to_python(attrs[j]) for j in idx])
+        if xy_crs is not None:
+            geom = feat.geometry()
+            if geom is None or geom.isEmpty():
+                xs.append(math.nan)
+                ys.append(math.nan)
+            else:
+                if transform is not None:
+                    geom = QgsGeometry(geom)
+                    geom.transform(transform)
+                p = geom.centroid().asPoint()  # multipoints: their centre
+                xs.append(p.x())
+                ys.append(p.y())
+    frame = pd.DataFrame(rows, columns=names)
+    if xy_crs is not None:
+        frame["x"] = xs
+        frame["y"] = ys
+    return frame
+
+
+_QVARIANT_OF_KIND = {"f": QVariant.Double, "i": QVariant.LongLong, "u": QVariant.LongLong, "b": QVariant.Int,
+                     "M": QVariant.Date}
+
+
+def fields_for(frame, types=None):
+    """QgsFields for a frame: floats Double, ints LongLong, datetimes Date, the rest String (``types`` overrides)."""
+    types = types or {}
+    fields = QgsFields()
+    for name in frame.columns:
+        qtype = types.get(name)
+        if qtype is None:
+            qtype = _QVARIANT_OF_KIND.get(frame[name].dtype.kind, QVariant.String)
+        fields.append(QgsField(str(name), qtype))
+    return fields
+
+
+def _cell(value, qtype):
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if qtype == QVariant.Date:
+        if isinstance(value, (pd.Timestamp, _dt.datetime)):
+            return QDate(value.year, value.month, value.day)
+        if isinstance(value, _dt.date):
+            return QDate(value.year, value.month, value.day)
+        if isinstance(value, np.datetime64):
+            ts = pd.Timestamp(value)
+            return QDate(ts.year, ts.month, ts.day)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if qtype == QVariant.String and not isinstance(value, str):
+        value = str(value)
+    return value
+
+
+def write_frame(frame, sink, fields, feedback=None, geometries=None, progress=None):
+    """Write every row of ``frame`` as a feature (geometry from ``geometries`` aligned to rows, if given)."""
+    qtypes = [fields.at(i).type() for i in range(fields.count())]
+    values = frame.to_numpy(dtype=object)
+    n = len(values)
+    batch = []
+    for i, row in enumerate(values):
+        feat = QgsFeature(fields)
+        feat.setAttributes([_cell(v, t) for v, t in zip(row, qtypes)])
+        if geometries is not None and geometries[i] is not None:
+            feat.setGeometry(geometries[i])
+        batch.append(feat)
+        if len(batch) >= 2000 or i == n - 1:
+            if not sink.addFeatures(batch, QgsFeatureSink.FastInsert):
+                raise QgsProcessingException(f"Could not write features: {sink.lastError()}")
+            batch = []
+            if feedback is not None:
+                if feedback.isCanceled():
+                    return False
+                if progress is not None:
+                    progress((i + 1) / n)
+    return True
+
+
+def point_geometry(x, y):
+    if x is None or y is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return QgsGeometry.fromPointXY(QgsPointXY(float(x), float(y)))
