@@ -10,11 +10,13 @@ QGIS_PROCESS ?= /usr/bin/qgis_process.bin
 PLUGIN_DIR   := build/plugins
 PLUGIN_LINK  := $(PLUGIN_DIR)/groundwater_lstm
 QGIS_PKGS    := qgis python3-qgis qgis-providers
+# zip for `make zip`; chromium checks the HTML report in a real headless browser
+SYS_PKGS     := $(QGIS_PKGS) zip chromium
 PY_PKGS      := torch==2.13.0 captum pandas scikit-learn pytest pytest-qgis
 DEMO_DIR     ?= demo_output
 BENCH_ARGS   ?=
 PYTEST_ARGS  ?=
-ZIP_EXCLUDE  := tests benchmarks build dist docs scripts .ci .venv .git demo_output test_artifacts bench_output Makefile
+ZIP_EXCLUDE  := pytest.ini tests benchmarks build dist docs scripts .ci .venv .git demo_output test_artifacts bench_output Makefile
 
 .PHONY: help setup qgis venv link demo test test-core bench install zip clean
 
@@ -29,12 +31,15 @@ help:
 setup: qgis venv link
 
 qgis:
-	@if [ -x "$(QGIS_PROCESS)" ]; then exit 0; fi; \
+	@missing="$$(for p in $(SYS_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done | tr '\n' ' ')"; \
+	if [ -z "$${missing// /}" ] && [ -x "$(QGIS_PROCESS)" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
-	  echo "Installing QGIS with apt-get (about 2 minutes)"; \
-	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(QGIS_PKGS); \
+	  echo "Installing with apt-get (about 2 minutes): $$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	elif [ -x "$(QGIS_PROCESS)" ]; then \
+	  echo "Optional system packages missing (some tests will fail or skip): sudo apt-get install -y $$missing"; \
 	else \
-	  echo "QGIS is missing. Run: sudo apt-get update && sudo apt-get install -y $(QGIS_PKGS)"; exit 1; \
+	  echo "QGIS is missing. Run: sudo apt-get update && sudo apt-get install -y $(SYS_PKGS)"; exit 1; \
 	fi
 
 venv: $(VENV)/.installed
@@ -59,10 +64,10 @@ demo: setup
 	scripts/demo.sh "$(DEMO_DIR)"
 
 test: setup
-	CI=$${CI:-} scripts/with_qgis_env.sh $(PY) -m pytest $(PYTEST_ARGS)
+	CI=$${CI:-} scripts/with_qgis_env.sh $(PY) -P -m pytest $(PYTEST_ARGS)
 
 test-core: venv link
-	scripts/with_qgis_env.sh $(PY) -m pytest tests/core $(PYTEST_ARGS)
+	scripts/with_qgis_env.sh $(PY) -P -m pytest tests/core $(PYTEST_ARGS)
 
 bench: setup
 	scripts/with_qgis_env.sh $(PY) -m benchmarks $(BENCH_ARGS)
