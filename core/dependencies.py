@@ -6,13 +6,15 @@ instead of failing to load.
 import importlib
 import sys
 
+from .pip_command import TORCH_VERSION
+
 REQUIRED = ("numpy", "pandas", "torch", "captum", "sklearn")
 PIP_NAMES = {"sklearn": "scikit-learn"}
 
 VENV_HINT = (
     "/usr/bin/python3 -m venv --system-site-packages ~/.groundwater_lstm_venv && "
     "~/.groundwater_lstm_venv/bin/pip install \"numpy==$(/usr/bin/python3 -c 'import numpy; print(numpy.__version__)')\" "
-    "torch==2.13.0 captum pandas scikit-learn, then start QGIS with "
+    f"torch=={TORCH_VERSION} captum pandas scikit-learn, then start QGIS with "
     "PYTHONPATH=~/.groundwater_lstm_venv/lib/python3.11/site-packages"
 )
 
@@ -62,7 +64,7 @@ def missing(modules=REQUIRED):
 
 def install_command(packages):
     """The pip command (for QGIS's own Python) that installs ``packages`` with numpy held."""
-    pkgs = " ".join("torch==2.13.0" if p == "torch" else p for p in packages if p != "numpy")
+    pkgs = " ".join(f"torch=={TORCH_VERSION}" if p == "torch" else p for p in packages if p != "numpy")
     return f"python -m pip install {pkgs} \"numpy<2\""
 
 

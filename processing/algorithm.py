@@ -1,5 +1,10 @@
-"""What every Groundwater LSTM algorithm shares: icon, groups, the dependency check, core callbacks, errors."""
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
+"""What every Groundwater LSTM algorithm shares: icon, groups, the dependency check, core callbacks, errors,
+and sinks that are removed again when a run is cancelled or fails (outputs complete or not at all)."""
+import os
+import re
+import shutil
+
+from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingAlgorithm, QgsProcessingException, QgsWkbTypes
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
@@ -66,16 +71,72 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
         problem = self.dependency_problem()
         if problem:
             raise QgsProcessingException(problem)
+        self._new_files = []
+        self._sinks = []
         try:
-            return self.run(parameters, context, feedback)
+            result = self.execute(parameters, context, feedback)
+            if feedback.isCanceled():
+                raise Canceled()
+            return result
         except Canceled:
-            feedback.reportError("Canceled: nothing was written.")
+            self._discard_outputs()
+            feedback.reportError("Canceled: no output was written.")
             raise QgsProcessingException("Canceled by the user; no output was written.")
         except GroundwaterError as exc:
+            self._discard_outputs()
             raise QgsProcessingException(str(exc)) from None
+        except Exception:
+            self._discard_outputs()
+            raise
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         raise NotImplementedError
+
+    # -- outputs written completely or not at all -------------------------------------------------------------
+    def create_sink(self, parameters, name, context, fields, wkb=QgsWkbTypes.NoGeometry, crs=None):
+        """parameterAsSink that remembers a file it creates, so that a cancel or failure removes it again."""
+        path = _file_of(self.parameterAsOutputLayer(parameters, name, context))
+        if path and not os.path.exists(path):
+            self._new_files.append(path)
+        sink, dest = self.parameterAsSink(parameters, name, context, fields, wkb,
+                                          crs or QgsCoordinateReferenceSystem())
+        if sink is None:
+            raise QgsProcessingException(f"Could not create the output '{name}'. Fix: choose a writable path.")
+        self._sinks.append(sink)
+        return sink, dest
+
+    def new_folder(self, path):
+        """Remember a folder this run creates (removed again on cancel or failure)."""
+        if path and not os.path.exists(path):
+            self._new_files.append(path)
+
+    def _discard_outputs(self):
+        self._sinks.clear()  # closes the writers before their files are removed
+        for path in getattr(self, "_new_files", []):
+            try:
+                if os.path.isdir(path):
+                    shutil.rmtree(path)
+                elif os.path.exists(path):
+                    os.remove(path)
+                    for ext in (".shx", ".dbf", ".prj", ".cpg", ".qml", "-wal", "-shm"):
+                        base = os.path.splitext(path)[0] if ext.startswith(".") else path
+                        if os.path.exists(base + ext):
+                            os.remove(base + ext)
+            except OSError:
+                pass
+
+
+
+def _file_of(destination):
+    """The file behind an output destination ('memory:' and database URIs without a file give None)."""
+    if not destination or destination.startswith("memory:"):
+        return None
+    m = re.match(r"^ogr:dbname='([^']+)'", destination)
+    if m:
+        return m.group(1)
+    if ":" in destination.split("/")[0] and not os.path.isabs(destination):
+        return None  # postgres:, spatialite: ...
+    return destination.split("|")[0]
 
 
 def core_callbacks(feedback, start=0.0, end=100.0):

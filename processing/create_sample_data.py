@@ -7,6 +7,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ..core.errors import Canceled
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .qgis_io import fields_for, point_geometry, write_frame
 
@@ -53,7 +54,7 @@ class CreateSampleData(GroundwaterAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.FORCING_OUTPUT, self.tr("Sample forcing (drivers)"), QgsProcessing.TypeVector))
 
-    def run(self, parameters, context, feedback):
+    def execute(self, parameters, context, feedback):
         from ..core import synthetic
 
         n_wells = self.parameterAsInt(parameters, self.WELLS, context)
@@ -68,7 +69,7 @@ class CreateSampleData(GroundwaterAlgorithm):
         crs = QgsCoordinateReferenceSystem(net.crs)
         outputs = {}
         w_fields = fields_for(wells)
-        sink, outputs[self.WELLS_OUTPUT] = self.parameterAsSink(
+        sink, outputs[self.WELLS_OUTPUT] = self.create_sink(
             parameters, self.WELLS_OUTPUT, context, w_fields, QgsWkbTypes.Point, crs)
         geoms = [point_geometry(x, y) for x, y in zip(net.wells["x"], net.wells["y"])]
         write_frame(wells, sink, w_fields, feedback, geometries=geoms)
@@ -76,11 +77,10 @@ class CreateSampleData(GroundwaterAlgorithm):
         for key, frame, lo, hi in ((self.LEVELS_OUTPUT, net.levels, 40, 60),
                                    (self.FORCING_OUTPUT, net.forcing, 60, 100)):
             fields = fields_for(frame)
-            sink, outputs[key] = self.parameterAsSink(
-                parameters, key, context, fields, QgsWkbTypes.NoGeometry, QgsCoordinateReferenceSystem())
+            sink, outputs[key] = self.create_sink(parameters, key, context, fields)
             step, _ = core_callbacks(feedback, lo, hi)
             if not write_frame(frame, sink, fields, feedback, progress=step):
-                return {}
+                raise Canceled()
         feedback.pushInfo(
             f"Created {len(net.wells)} wells ({', '.join(f'{n} {t}' for t, n in net.wells['true_type'].value_counts().sort_index().items())}), "
             f"{len(net.levels)} level readings and {len(net.forcing)} forcing rows.")

@@ -11,8 +11,12 @@ def algorithm_classes():
     # Imported here, not at module level: every algorithm module imports only qgis and the light core, so
     # the provider loads even when torch is missing.
     from .create_sample_data import CreateSampleData
+    from .sample_forcing import SampleForcing
+    from .train_wells import TrainWells
+    from .style_wells import StyleWells
+    from .well_report import WellReport
 
-    return [CreateSampleData]
+    return [CreateSampleData, SampleForcing, TrainWells, StyleWells, WellReport]
 
 
 class GroundwaterLstmProvider(QgsProcessingProvider):

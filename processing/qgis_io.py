@@ -158,3 +158,48 @@ def point_geometry(x, y):
     if x is None or y is None or (isinstance(x, float) and math.isnan(x)):
         return None
     return QgsGeometry.fromPointXY(QgsPointXY(float(x), float(y)))
+
+
+def wells_fields(source_fields, extra, types=None):
+    """The output wells' fields: every input field, then the columns of ``extra`` (except well_id); an input
+    field of the same name is replaced (re-running an analysis on its own output updates it)."""
+    extra_cols = [c for c in extra.columns if c != "well_id"]
+    new = fields_for(extra[extra_cols], types)
+    out = QgsFields()
+    for f in source_fields:
+        if f.name() not in extra_cols:
+            out.append(f)
+    for f in new:
+        out.append(f)
+    return out
+
+
+def write_wells(source, id_field, extra, sink, fields, feedback=None):
+    """Copy every well feature with its attributes and the row of ``extra`` that has its ID."""
+    from ..core.data import normalise_id
+
+    extra = extra.copy()
+    extra["well_id"] = [normalise_id(w) for w in extra["well_id"]]
+    table = extra.set_index("well_id")
+    names = fields.names()
+    qtypes = [fields.at(i).type() for i in range(fields.count())]
+    src_names = source.fields().names()
+    for feat in source.getFeatures():
+        if feedback is not None and feedback.isCanceled():
+            return False
+        out = QgsFeature(fields)
+        out.setGeometry(feat.geometry())
+        wid = normalise_id(to_python(feat[id_field]))
+        row = table.loc[wid] if wid in table.index else None
+        attrs = []
+        for name, qtype in zip(names, qtypes):
+            if row is not None and name in table.columns:
+                attrs.append(_cell(row[name], qtype))
+            elif name in src_names:
+                attrs.append(feat[name])
+            else:
+                attrs.append(None)
+        out.setAttributes(attrs)
+        if not sink.addFeature(out, QgsFeatureSink.FastInsert):
+            raise QgsProcessingException(f"Could not write well '{wid}': {sink.lastError()}")
+    return True

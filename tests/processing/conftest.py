@@ -17,7 +17,7 @@ def provider(qgis_app, qgis_processing):
     yield prov
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def run_alg(provider):
     """Run ``groundwaterlstm:<name>`` with real processing; returns the results dict."""
     import processing

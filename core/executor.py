@@ -1,0 +1,232 @@
+"""The map over wells: a serial loop or a process pool, behind one small seam.
+
+An executor has the ``concurrent.futures`` interface (``submit(fn, *args) -> Future``, ``map(fn, items)``,
+``shutdown()``) plus three methods for talking to running tasks:
+
+- ``channel(sink, is_canceled) -> reporter``: a picklable object handed to each task; inside the task
+  ``reporter.progress(key, fraction, message)`` reports and ``reporter.is_canceled()`` asks whether to stop.
+- ``pump()``: forwards the reports that arrived to ``sink(key, fraction, message)`` and passes a cancel
+  request (``is_canceled()`` of the caller) on to the tasks. The caller runs it while it waits.
+- ``cancel_tasks()``: asks every running task to stop.
+
+A cluster executor (Dask, Ray) plugs in by providing the same six methods (for example with a Dask
+``Queue``/``Variable`` as the channel); the science does not change.
+
+On 2-core machines two wells in parallel with one torch thread each beat one well with two threads, so the
+default is ``min(2, cores)`` worker processes with one thread each, and the serial loop on one core.
+Results are identical between the two (same seeds, one thread per task).
+"""
+import multiprocessing
+import multiprocessing.context
+import os
+import queue as _queue
+import sys
+import types
+from concurrent.futures import Future, ProcessPoolExecutor
+
+
+def available_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def python_executable():
+    """A Python interpreter for worker processes (inside QGIS ``sys.executable`` may be QGIS itself)."""
+    candidates = [sys.executable, getattr(sys, "_base_executable", None)]
+    ver = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    for prefix in (sys.exec_prefix, sys.base_exec_prefix):
+        if os.name == "nt":
+            candidates += [os.path.join(prefix, "python.exe"), os.path.join(prefix, "python3.exe")]
+        else:
+            candidates += [os.path.join(prefix, "bin", f"python{ver}"), os.path.join(prefix, "bin", "python3")]
+    for c in candidates:
+        if c and os.path.isfile(c) and os.path.basename(c).lower().startswith("python"):
+            return c
+    return None
+
+
+class _DirectReporter:
+    """Reporter for tasks that run in the caller's process: calls straight through."""
+
+    def __init__(self, sink, is_canceled):
+        self._sink = sink
+        self._is_canceled = is_canceled
+        self.canceled = False
+
+    def progress(self, key, fraction, message=""):
+        if self._sink is not None:
+            self._sink(key, fraction, message)
+
+    def is_canceled(self):
+        if self.canceled:
+            return True
+        return bool(self._is_canceled is not None and self._is_canceled())
+
+
+class SerialExecutor:
+    """Runs each task at once, in this process, when it is submitted."""
+
+    workers = 1
+
+    def __init__(self):
+        self._reporter = None
+
+    def submit(self, fn, *args, **kwargs):
+        f = Future()
+        try:
+            f.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: B036 - delivered through the future, like concurrent.futures
+            f.set_exception(exc)
+        return f
+
+    def map(self, fn, *iterables):
+        for args in zip(*iterables):
+            yield fn(*args)
+
+    def channel(self, sink=None, is_canceled=None):
+        self._reporter = _DirectReporter(sink, is_canceled)
+        return self._reporter
+
+    def pump(self):
+        return False
+
+    def cancel_tasks(self):
+        if self._reporter is not None:
+            self._reporter.canceled = True
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+
+
+# --- worker side of the process pool ----------------------------------------------------------------------
+_WORKER = {"queue": None, "cancel": None}
+
+
+def _init_worker(threads, q, cancel):
+    _WORKER["queue"], _WORKER["cancel"] = q, cancel
+    try:
+        import torch
+
+        torch.set_num_threads(int(threads))
+        torch.set_num_interop_threads(1)
+    except (ImportError, RuntimeError):
+        pass
+
+
+class _QueueReporter:
+    """Reporter for tasks in worker processes: reports through the pool's queue, reads the pool's cancel event."""
+
+    def progress(self, key, fraction, message=""):
+        q = _WORKER["queue"]
+        if q is not None:
+            q.put((key, float(fraction), str(message)))
+
+    def is_canceled(self):
+        ev = _WORKER["cancel"]
+        return bool(ev is not None and ev.is_set())
+
+
+class _NoMainSpawnProcess(multiprocessing.context.SpawnProcess):
+    """A spawned process that does not re-import the parent's ``__main__`` (a script without a main guard,
+    QGIS's own main module): tasks must live in importable modules, as the core's do."""
+
+    @staticmethod
+    def _Popen(process_obj):
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            return multiprocessing.context.SpawnProcess._Popen(process_obj)
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
+
+
+class _NoMainSpawnContext(multiprocessing.context.SpawnContext):
+    Process = _NoMainSpawnProcess
+
+
+class ProcessExecutor:
+    """A pool of ``workers`` processes (spawned: safe inside QGIS and after torch has started threads), each
+    with ``threads`` torch threads."""
+
+    def __init__(self, workers=None, threads=1, start_method="spawn"):
+        self.workers = int(workers or default_workers())
+        self.threads = int(threads)
+        ctx = _NoMainSpawnContext() if start_method == "spawn" else multiprocessing.get_context(start_method)
+        if start_method in ("spawn", "forkserver"):
+            exe = python_executable()
+            if exe is None:
+                raise RuntimeError("no Python interpreter found for worker processes")
+            if os.path.abspath(exe) != os.path.abspath(sys.executable or ""):
+                ctx.set_executable(exe)
+        self._queue = ctx.Queue()
+        self._cancel = ctx.Event()
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
+                                         initargs=(self.threads, self._queue, self._cancel))
+        self._sink = None
+        self._is_canceled = None
+
+    def submit(self, fn, *args, **kwargs):
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        return self._pool.map(fn, *iterables, timeout=timeout, chunksize=chunksize)
+
+    def channel(self, sink=None, is_canceled=None):
+        self._sink, self._is_canceled = sink, is_canceled
+        self._cancel.clear()
+        return _QueueReporter()
+
+    def pump(self):
+        while True:
+            try:
+                key, frac, msg = self._queue.get_nowait()
+            except (_queue.Empty, EOFError, OSError):
+                break
+            if self._sink is not None:
+                self._sink(key, frac, msg)
+        if self._is_canceled is not None and self._is_canceled():
+            self._cancel.set()
+            return True
+        return False
+
+    def cancel_tasks(self):
+        self._cancel.set()
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+        if wait:
+            self.pump()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.shutdown()
+
+
+def default_workers(n_tasks=None):
+    n = min(2, available_cores())
+    if n_tasks is not None:
+        n = min(n, max(1, int(n_tasks)))
+    return max(1, n)
+
+
+def default_executor(n_tasks=None):
+    """``ProcessExecutor(min(2, cores))`` with one torch thread per worker; serial on one core, for one task,
+    or when no Python interpreter can be found for workers."""
+    n = default_workers(n_tasks)
+    if n <= 1:
+        return SerialExecutor()
+    try:
+        return ProcessExecutor(n)
+    except (RuntimeError, OSError):
+        return SerialExecutor()

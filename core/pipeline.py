@@ -1,0 +1,121 @@
+"""The whole analysis as a few calls, for notebooks and for the processing algorithms alike.
+
+    from groundwater_lstm.core import pipeline, Roles
+    run = pipeline.train(wells, levels, forcing, Roles(precip="precip", temp="temp", pet="pet"))
+    run.wells_fields()   # status, n_obs, nse_train, ... per well
+
+Every step takes ``progress(fraction, message)`` and ``is_canceled()``.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import data, periods
+from .errors import InputError
+
+WELL_FIELDS = ("status", "n_obs", "nse_train", "nse_val", "nse_test", "kge_test", "rmse_test", "bias_test")
+
+
+def period_labels(records, roles, calendar=None, config=None, log=None):
+    """Freezing / thawing / unfrozen label per day, per well: dict well_id -> Series (None without temperature
+    and without a calendar). ``calendar``: a PERIODS table (well_id, winter, freeze_start, thaw_start, thaw_end)
+    that overrides the one computed from each well's temperature."""
+    if calendar is not None:
+        cal = periods.parse_calendar(calendar)
+        out = {}
+        for w, rec in records.items():
+            mine = cal[cal["well_id"] == str(w)] if "well_id" in cal.columns else cal
+            if mine.empty and log:
+                log(f"well '{w}': no winter in the PERIODS table: every day counts as unfrozen")
+            out[w] = periods.label_days(rec.frame.index, mine)
+        return out
+    if not roles.temp:
+        return None
+    return {w: periods.label_days(rec.frame.index, periods.freeze_thaw_calendar(rec.frame["temp"], config))
+            for w, rec in records.items()}
+
+
+def calendars(records, roles, config=None):
+    """The freeze-thaw calendar of every well as one table (well_id, winter, freeze_start, thaw_start, thaw_end)."""
+    if not roles.temp:
+        raise InputError("the freeze-thaw calendar needs air temperature", field="TEMP_FIELD",
+                         fix="give TEMP_FIELD, or a PERIODS table")
+    frames = [periods.freeze_thaw_calendar(rec.frame["temp"], config).assign(well_id=w)
+              for w, rec in records.items()]
+    cols = ["well_id", "winter", "freeze_start", "thaw_start", "thaw_end"]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+@dataclass
+class TrainingRun:
+    """What ``train`` returns: the core result plus the wells skipped before training and the labels."""
+
+    result: object                      # training.NetworkResult
+    skipped: dict = field(default_factory=dict)  # well_id -> reason, from validation and from training
+    labels: dict = None                 # well_id -> period label Series
+    records: dict = None
+    well_ids: list = None
+
+    def wells_fields(self):
+        """One row per well (every well asked for): the training fields of the output layer."""
+        m = self.result.metrics.set_index("well_id") if len(self.result.metrics) else pd.DataFrame()
+        rows = []
+        for w in self.well_ids:
+            if w in m.index:
+                r = m.loc[w]
+                row = {"well_id": w, "status": r["status"], "n_obs": r["n_obs"]}
+                for s in ("train", "val", "test"):
+                    row[f"nse_{s}"] = r.get(f"nse_{s}", np.nan)
+                for k in ("kge", "rmse", "bias"):
+                    row[f"{k}_test"] = r.get(f"{k}_test", np.nan)
+            else:
+                row = {"well_id": w, "status": f"skipped: {self.skipped.get(w, 'no levels')}", "n_obs": 0}
+                row.update({k: np.nan for k in WELL_FIELDS[2:]})
+            rows.append(row)
+        out = pd.DataFrame(rows, columns=["well_id", *WELL_FIELDS])
+        out["n_obs"] = pd.to_numeric(out["n_obs"], errors="coerce").fillna(0).astype("int64")
+        return out
+
+    def simulation(self):
+        """The simulation table with the period column (when known)."""
+        return self.result.simulation
+
+
+def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id", "date", "level"),
+          forcing_id_col=None, forcing_date_col="date", calendar=None, period_config=None, executor=None,
+          log=None, progress=None, is_canceled=None):
+    """Validate, train every well and score it. ``wells``: frame with ``well_id`` and optionally ``lat``.
+
+    Progress: 0-5 % validation, 5-100 % training.
+    """
+    from . import training
+
+    config = (config or training.TrainConfig()).validate()
+    well_ids = [data.normalise_id(w) for w in wells["well_id"]]
+    lats = None
+    if "lat" in wells.columns:
+        lats = {data.normalise_id(w): (None if pd.isna(v) else float(v)) for w, v in zip(wells["well_id"], wells["lat"])}
+    if progress:
+        progress(0.0, "Checking levels and forcing")
+    records, skipped = data.prepare_wells(
+        levels, forcing, roles, well_ids, warmup_days=config.lookback, level_fields=tuple(level_fields),
+        forcing_id_col=forcing_id_col, forcing_date_col=forcing_date_col, latitudes=lats, log=log,
+        is_canceled=is_canceled)
+    for w, reason in skipped.items():
+        if log:
+            log(f"skipped well '{w}': {reason}")
+    labels = period_labels(records, roles, calendar, period_config, log)
+
+    def step(frac, msg=None):
+        if progress:
+            progress(0.05 + 0.95 * frac, msg)
+
+    result = training.train_network(records, roles, config, executor=executor, progress=step,
+                                    is_canceled=is_canceled, periods=labels)
+    for w, reason in result.skipped.items():
+        if log:
+            log(f"skipped well '{w}': {reason}")
+    # wells refused by validation are part of the run too (the manifest records every well's status)
+    result.skipped = {**skipped, **result.skipped}
+    return TrainingRun(result, dict(result.skipped), labels, records, well_ids)

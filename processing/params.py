@@ -1,0 +1,196 @@
+"""Parameter groups that several algorithms share (wells, levels, forcing roles, LSTM settings), declared once.
+
+Names are the data contract of graphical models: never rename them.
+"""
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+
+from ..core.roles import Roles
+from .qgis_io import field_names, require_fields, source_to_frame
+
+WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
+ROLE_PARAMS = (  # parameter, role, default column, label with unit
+    ("PRECIP_FIELD", "precip", "precip", "Precipitation field (mm/day)"),
+    ("TEMP_FIELD", "temp", "temp", "Air temperature field (°C)"),
+    ("EVAP_FIELD", "pet", "pet", "Potential evaporation field (mm/day)"),
+    ("RIVER_FIELD", "river", "river", "River stage field (m)"),
+    ("PUMPING_FIELD", "pumping", "pumping", "Pumping / extraction field (m³/day)"),
+)
+DEVICES = ["cpu", "cuda"]
+
+FORCING_HELP = (
+    "Forcing (drivers): a table in long form with a date column, one numeric column per driver and optionally a "
+    "well-ID column (per-well forcing; without it one series serves every well). Tell which column plays which "
+    "role: precipitation (mm/day, required), air temperature (°C; gives snow, melt, frost index, the freeze-thaw "
+    "calendar, and Oudin evaporation when no evaporation field is given), potential evaporation (mm/day), river "
+    "stage (m), pumping (m³/day), and any other drivers (snow depth, soil temperature, ...). A default field the "
+    "table lacks is skipped with a log line. Dates may be text or dates; numbers may be text (CSV)."
+)
+
+
+# Field parameters are declared optional even where a value is needed: QGIS 3.22 refuses a non-optional field
+# parameter that is left out even when it has a default; the readers fall back to the default instead.
+
+
+def _advanced(param):
+    param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+    return param
+
+
+def add_wells(alg, optional=False):
+    alg.addParameter(QgsProcessingParameterFeatureSource(
+        "WELLS", alg.tr("Wells (points)"), [QgsProcessing.TypeVectorPoint], optional=optional))
+    alg.addParameter(QgsProcessingParameterField(
+        "WELL_ID_FIELD", alg.tr("Well ID field"), "well_id", "WELLS", optional=True))
+
+
+def add_levels(alg):
+    alg.addParameter(QgsProcessingParameterFeatureSource(
+        "LEVELS", alg.tr("Groundwater levels (table: well ID, date, level in m)"), [QgsProcessing.TypeVector]))
+    for name, label, default in (("LEVEL_ID_FIELD", "Levels: well ID field", "well_id"),
+                                 ("LEVEL_DATE_FIELD", "Levels: date field", "date"),
+                                 ("LEVEL_FIELD", "Levels: level field (m)", "level")):
+        alg.addParameter(QgsProcessingParameterField(name, alg.tr(label), default, "LEVELS", optional=True))
+
+
+def add_forcing(alg):
+    alg.addParameter(QgsProcessingParameterFeatureSource(
+        "FORCING", alg.tr("Forcing (drivers table)"), [QgsProcessing.TypeVector]))
+    alg.addParameter(QgsProcessingParameterField(
+        "FORCING_ID_FIELD", alg.tr("Forcing: well ID field (empty: one series for all wells)"), "well_id",
+        "FORCING", optional=True))
+    alg.addParameter(QgsProcessingParameterField(
+        "FORCING_DATE_FIELD", alg.tr("Forcing: date field"), "date", "FORCING", optional=True))
+    for name, _role, default, label in ROLE_PARAMS:
+        alg.addParameter(QgsProcessingParameterField(
+            # Any, not Numeric: CSV read through OGR gives numbers as text.
+            name, alg.tr(label), default, "FORCING", QgsProcessingParameterField.Any,
+            optional=True))
+    alg.addParameter(QgsProcessingParameterField(
+        "OTHER_FIELDS", alg.tr("Other driver fields"), None, "FORCING", QgsProcessingParameterField.Any,
+        allowMultiple=True, optional=True))
+
+
+def add_lstm(alg):
+    p = [
+        QgsProcessingParameterNumber("LOOKBACK", alg.tr("Look-back / warm-up (days)"),
+                                     QgsProcessingParameterNumber.Integer, None, optional=True, minValue=7),
+        QgsProcessingParameterNumber("HIDDEN", alg.tr("LSTM hidden units"),
+                                     QgsProcessingParameterNumber.Integer, None, optional=True, minValue=1),
+        QgsProcessingParameterNumber("EPOCHS", alg.tr("Maximum epochs (early stopping on validation)"),
+                                     QgsProcessingParameterNumber.Integer, None, optional=True, minValue=1),
+        QgsProcessingParameterNumber("LEARNING_RATE", alg.tr("Learning rate"),
+                                     QgsProcessingParameterNumber.Double, None, optional=True, minValue=1e-6),
+        QgsProcessingParameterNumber("ENSEMBLE", alg.tr("Ensemble members per well"),
+                                     QgsProcessingParameterNumber.Integer, None, optional=True, minValue=1),
+        QgsProcessingParameterNumber("SEED", alg.tr("Random seed"),
+                                     QgsProcessingParameterNumber.Integer, 42, minValue=0),
+        QgsProcessingParameterEnum("DEVICE", alg.tr("Device"), DEVICES, defaultValue=0),
+        QgsProcessingParameterString("VAL_START", alg.tr("Validation start date (YYYY-MM-DD; empty: by fraction)"),
+                                     optional=True),
+        QgsProcessingParameterString("TEST_START", alg.tr("Test start date (YYYY-MM-DD; empty: last 15 %)"),
+                                     optional=True),
+    ]
+    for param in p:
+        alg.addParameter(_advanced(param))
+
+
+def read_wells(alg, parameters, context, feedback):
+    """The wells as a frame: well_id (str), lon, lat, and the source (for writing the output layer)."""
+    source = alg.parameterAsSource(parameters, "WELLS", context)
+    if source is None:
+        raise QgsProcessingException("Wells: the layer could not be opened. Fix: choose a point layer.")
+    id_field = alg.parameterAsFields(parameters, "WELL_ID_FIELD", context)
+    id_field = id_field[0] if id_field else "well_id"
+    require_fields(source, [id_field], "Wells")
+    if source.featureCount() == 0:
+        raise QgsProcessingException("Wells: the layer is empty. Fix: choose a layer with monitoring wells.")
+    frame = source_to_frame(source, [id_field], feedback, xy_crs=WGS84, context=context)
+    frame = frame.rename(columns={id_field: "well_id", "x": "lon", "y": "lat"})
+    frame["well_id"] = frame["well_id"].map(lambda v: None if v is None else str(v).strip())
+    if frame["well_id"].isna().any():
+        raise QgsProcessingException(
+            f"Wells: {int(frame['well_id'].isna().sum())} feature(s) have no value in '{id_field}'. "
+            "Fix: give every well an ID.")
+    dupes = frame["well_id"][frame["well_id"].duplicated()].unique()
+    if len(dupes):
+        raise QgsProcessingException(
+            f"Wells: field '{id_field}' has duplicate IDs ({', '.join(map(str, dupes[:5]))}). Fix: make IDs unique.")
+    return source, id_field, frame
+
+
+def read_levels(alg, parameters, context, feedback):
+    source = alg.parameterAsSource(parameters, "LEVELS", context)
+    if source is None:
+        raise QgsProcessingException("Levels: the table could not be opened.")
+    cols = {k: (alg.parameterAsFields(parameters, k, context) or [d])[0]
+            for k, d in (("LEVEL_ID_FIELD", "well_id"), ("LEVEL_DATE_FIELD", "date"), ("LEVEL_FIELD", "level"))}
+    require_fields(source, cols.values(), "Levels")
+    frame = source_to_frame(source, list(dict.fromkeys(cols.values())), feedback)
+    return frame, (cols["LEVEL_ID_FIELD"], cols["LEVEL_DATE_FIELD"], cols["LEVEL_FIELD"])
+
+
+def read_forcing(alg, parameters, context, feedback):
+    """The forcing frame, the Roles and the id/date column names. Missing default role fields are skipped."""
+    source = alg.parameterAsSource(parameters, "FORCING", context)
+    if source is None:
+        raise QgsProcessingException("Forcing: the table could not be opened.")
+    present = field_names(source)
+    date_col = (alg.parameterAsFields(parameters, "FORCING_DATE_FIELD", context) or ["date"])[0]
+    require_fields(source, [date_col], "Forcing")
+    id_col = alg.parameterAsFields(parameters, "FORCING_ID_FIELD", context)
+    id_col = id_col[0] if id_col else None
+    if id_col and id_col not in present:
+        if parameters.get("FORCING_ID_FIELD") in (None, "well_id"):
+            feedback.pushInfo(f"Forcing has no field '{id_col}': one forcing series serves every well.")
+            id_col = None
+        else:
+            require_fields(source, [id_col], "Forcing")
+    roles = {}
+    for name, role, default, label in ROLE_PARAMS:
+        col = alg.parameterAsFields(parameters, name, context)
+        col = col[0] if col else None
+        if not col:
+            continue
+        if col not in present:
+            explicit = parameters.get(name) not in (None, default, [default])
+            if explicit or role == "precip":
+                require_fields(source, [col], f"Forcing ({label})")
+            feedback.pushInfo(f"Forcing has no field '{col}': the {role} role is left out.")
+            continue
+        roles[role] = col
+    others = tuple(alg.parameterAsFields(parameters, "OTHER_FIELDS", context) or ())
+    require_fields(source, others, "Forcing (other drivers)")
+    roles = Roles(**{r: roles.get(r) for r in ("precip", "temp", "pet", "river", "pumping")}, other=others)
+    cols = [c for c in [id_col, date_col, *roles.columns().values()] if c]
+    frame = source_to_frame(source, list(dict.fromkeys(cols)), feedback)
+    return frame, roles, id_col, date_col
+
+
+def train_config(alg, parameters, context):
+    """A TrainConfig from the LSTM parameters; empty ones keep the core's defaults."""
+    from ..core.training import TrainConfig
+
+    changes = {}
+    for name, key, cast in (("LOOKBACK", "lookback", int), ("HIDDEN", "hidden", int), ("EPOCHS", "epochs", int),
+                            ("LEARNING_RATE", "learning_rate", float), ("ENSEMBLE", "ensemble", int),
+                            ("SEED", "seed", int)):
+        if parameters.get(name) not in (None, ""):
+            value = alg.parameterAsDouble(parameters, name, context)
+            changes[key] = cast(value)
+    if "DEVICE" in parameters:
+        changes["device"] = DEVICES[alg.parameterAsEnum(parameters, "DEVICE", context)]
+    for name, key in (("VAL_START", "val_start"), ("TEST_START", "test_start")):
+        text = alg.parameterAsString(parameters, name, context).strip()
+        if text:
+            changes[key] = text
+    return TrainConfig().replace(**changes)

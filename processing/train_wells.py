@@ -1,0 +1,119 @@
+"""groundwaterlstm:trainwells — one LSTM per well, scored, written back to the wells, models kept."""
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFolderDestination,
+    QgsWkbTypes,
+)
+
+from ..core.errors import Canceled
+from . import params
+from .algorithm import GroundwaterAlgorithm, core_callbacks
+from .qgis_io import fields_for, wells_fields, write_frame, write_wells
+
+TRAIN_HELP = (
+    "Trains one LSTM per well that simulates its daily groundwater level from the drivers, and scores it.\n\n"
+    "Levels: a table in long form (well ID, date, level in m). Gappy and weekly series are normal: the loss uses "
+    "observed days only; targets are never interpolated.\n\n" + params.FORCING_HELP + "\n\n"
+    "Each well's observed span is split in time into train / validation (early stopping) / test (70/15/15 %, or "
+    "from the dates VAL_START and TEST_START). Scalers are fit on the training part only. An ensemble of "
+    "ENSEMBLE members gives the simulated level (mean) and a 5-95 % band.\n\n"
+    "Outputs: the wells with every input field plus status ('ok' or 'skipped: reason'), n_obs (observed days), "
+    "nse_train, nse_val, nse_test (Nash-Sutcliffe efficiency), kge_test (Kling-Gupta efficiency), rmse_test (m), "
+    "bias_test (m, simulated minus observed); the simulation table (well_id, date, observed, simulated, lower, "
+    "upper, split, period); and the model folder for explanation and for new forcing (Simulate levels).\n\n"
+    "A well that cannot be trained is skipped and its status says why; the others go on."
+)
+
+
+class TrainWells(GroundwaterAlgorithm):
+    NAME = "trainwells"
+    DISPLAY = "Train well models (LSTM per well)"
+    GROUP = "train"
+    HELP = TRAIN_HELP
+    REQUIRES = ("numpy", "pandas", "torch")
+
+    OUTPUT = "OUTPUT"
+    SIMULATION = "SIMULATION"
+    MODEL_FOLDER = "MODEL_FOLDER"
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        params.add_wells(self)
+        params.add_levels(self)
+        params.add_forcing(self)
+        params.add_lstm(self)
+        self.add_outputs()
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        ok, msg = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, msg
+        import pandas as pd
+
+        for name in ("VAL_START", "TEST_START"):
+            text = self.parameterAsString(parameters, name, context).strip()
+            if text:
+                try:
+                    pd.Timestamp(text)
+                except (ValueError, TypeError):
+                    return False, f"{name}: '{text}' is not a date. Fix: write it as YYYY-MM-DD, or leave it empty."
+        return True, ""
+
+    def add_outputs(self):
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.OUTPUT, self.tr("Wells with scores"), QgsProcessing.TypeVectorPoint))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.SIMULATION, self.tr("Simulated levels"), QgsProcessing.TypeVector))
+        self.addParameter(QgsProcessingParameterFolderDestination(self.MODEL_FOLDER, self.tr("Model folder")))
+        self.addOutput(QgsProcessingOutputNumber("TRAINED", self.tr("Wells trained")))
+
+    def train(self, parameters, context, feedback, lo=0.0, hi=100.0):
+        """Read the inputs and train: (wells source, id field, wells frame, roles, TrainingRun, config)."""
+        from ..core import pipeline
+
+        source, id_field, wells = params.read_wells(self, parameters, context, feedback)
+        levels, level_fields = params.read_levels(self, parameters, context, feedback)
+        forcing, roles, f_id, f_date = params.read_forcing(self, parameters, context, feedback)
+        config = params.train_config(self, parameters, context)
+        feedback.pushInfo(f"Drivers: {', '.join(f'{d} <- {c}' for d, c in roles.columns().items())}; "
+                          f"{len(wells)} wells; lookback {config.lookback} d, {config.ensemble} members, "
+                          f"seed {config.seed}")
+        progress, is_canceled = core_callbacks(feedback, lo, hi)
+        run = pipeline.train(wells, levels, forcing, roles, config, level_fields=level_fields,
+                             forcing_id_col=f_id, forcing_date_col=f_date, log=feedback.pushInfo,
+                             progress=progress, is_canceled=is_canceled)
+        return source, id_field, wells, roles, run, config
+
+    def write_training(self, parameters, context, feedback, source, id_field, run, roles, config, folder):
+        from ..core import store
+
+        if feedback.isCanceled():
+            raise Canceled()
+        self.new_folder(folder)
+        store.save_network(folder, run.result, roles, config)
+        outputs = {self.MODEL_FOLDER: folder}
+        extra = run.wells_fields()
+        fields = wells_fields(source.fields(), extra)
+        sink, outputs[self.OUTPUT] = self.create_sink(parameters, self.OUTPUT, context, fields,
+                                                      source.wkbType(), source.sourceCrs())
+        if not write_wells(source, id_field, extra, sink, fields, feedback):
+            raise Canceled()
+        sim = run.simulation()
+        sim_fields = fields_for(sim)
+        sink, outputs[self.SIMULATION] = self.create_sink(parameters, self.SIMULATION, context, sim_fields)
+        if not write_frame(sim, sink, sim_fields, feedback):
+            raise Canceled()
+        ok = int((extra["status"] == "ok").sum())
+        outputs["TRAINED"] = ok
+        nse = extra["nse_test"].dropna()
+        feedback.pushInfo(
+            f"Trained {ok} of {len(extra)} wells; median test NSE {nse.median():.3f}, "
+            f"{(nse > 0.7).mean() * 100:.0f} % of trained wells above 0.7" if len(nse) else
+            f"Trained {ok} of {len(extra)} wells.")
+        return outputs
+
+    def execute(self, parameters, context, feedback):
+        source, id_field, _wells, roles, run, config = self.train(parameters, context, feedback, 0, 95)
+        folder = self.parameterAsString(parameters, self.MODEL_FOLDER, context)
+        return self.write_training(parameters, context, feedback, source, id_field, run, roles, config, folder)

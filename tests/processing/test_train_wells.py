@@ -1,0 +1,98 @@
+"""trainwells through real Processing: a tiny sample network, tiny LSTMs, real files."""
+import json
+import sqlite3
+
+import pytest
+from qgis.core import QgsProcessingException, QgsProcessingFeedback, QgsVectorLayer
+
+TINY = {"LOOKBACK": 60, "HIDDEN": 8, "EPOCHS": 4, "ENSEMBLE": 2, "SEED": 3}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory, run_alg):
+    d = tmp_path_factory.mktemp("sample")
+    gpkg = d / "sample.gpkg"
+    run_alg("createsampledata", {
+        "WELLS": 3, "YEARS": 4, "SEED": 5,
+        "WELLS_OUTPUT": f"ogr:dbname='{gpkg}' table=wells (geom)",
+        "LEVELS_OUTPUT": f"ogr:dbname='{gpkg}' table=levels",
+        "FORCING_OUTPUT": f"ogr:dbname='{gpkg}' table=forcing"})
+    return {"WELLS": f"{gpkg}|layername=wells", "LEVELS": f"{gpkg}|layername=levels",
+            "FORCING": f"{gpkg}|layername=forcing"}
+
+
+def test_trainwells_writes_scores_simulation_and_models(run_alg, sample, tmp_path):
+    out = tmp_path / "out.gpkg"
+    folder = tmp_path / "models"
+    res = run_alg("trainwells", {**sample, **TINY,
+                                 "OUTPUT": f"ogr:dbname='{out}' table=wells (geom)",
+                                 "SIMULATION": f"ogr:dbname='{out}' table=simulation",
+                                 "MODEL_FOLDER": str(folder)})
+    assert {"OUTPUT", "SIMULATION", "MODEL_FOLDER", "TRAINED"} <= set(res)
+    assert res["TRAINED"] == 3
+    wells = QgsVectorLayer(f"{out}|layername=wells", "w", "ogr")
+    names = wells.fields().names()
+    for f in ("well_id", "true_type", "status", "n_obs", "nse_train", "nse_val", "nse_test", "kge_test",
+              "rmse_test", "bias_test"):
+        assert f in names, f
+    feats = list(wells.getFeatures())
+    assert len(feats) == 3
+    for f in feats:
+        assert f["status"] == "ok"
+        assert f["n_obs"] > 100
+        assert -10 < f["nse_test"] <= 1 and f["rmse_test"] > 0
+    with sqlite3.connect(out) as con:
+        cols = [r[1] for r in con.execute("pragma table_info(simulation)")]
+        n = con.execute("select count(*) from simulation").fetchone()[0]
+        splits = {r[0] for r in con.execute("select distinct split from simulation")}
+        periods = {r[0] for r in con.execute("select distinct period from simulation")}
+    assert {"well_id", "date", "observed", "simulated", "lower", "upper", "split", "period"} <= set(cols)
+    assert n > 3 * 365 * 3
+    assert splits == {"train", "val", "test"}
+    assert {"freezing", "thawing", "unfrozen"} <= periods
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert set(manifest["wells"]) == {f["well_id"] for f in feats}
+
+
+def test_well_without_enough_levels_is_skipped_not_fatal(run_alg, sample, tmp_path):
+    levels = QgsVectorLayer(sample["LEVELS"], "l", "ogr")
+    first = next(levels.getFeatures())["well_id"]
+    # a levels table where one well has only three readings
+    from qgis.core import QgsFeature, QgsVectorLayer as VL
+    mem = VL("None?field=well_id:string&field=date:date&field=level:double", "levels", "memory")
+    feats = []
+    for f in levels.getFeatures():
+        if f["well_id"] == first and len([x for x in feats if x["well_id"] == first]) >= 3:
+            continue
+        g = QgsFeature(mem.fields())
+        g.setAttributes([f["well_id"], f["date"], f["level"]])
+        feats.append(g)
+    mem.dataProvider().addFeatures(feats)
+    res = run_alg("trainwells", {**sample, **TINY, "LEVELS": mem, "ENSEMBLE": 1,
+                                 "OUTPUT": "memory:", "SIMULATION": "memory:",
+                                 "MODEL_FOLDER": str(tmp_path / "m")})
+    status = {f["well_id"]: f["status"] for f in res["OUTPUT"].getFeatures()}
+    assert status[first].startswith("skipped:") and first in status[first]
+    assert sum(s == "ok" for s in status.values()) == 2
+
+
+def test_bad_dates_refused_before_running(run_alg, sample, tmp_path):
+    with pytest.raises(QgsProcessingException):
+        run_alg("trainwells", {**sample, **TINY, "TEST_START": "not a date", "OUTPUT": "memory:",
+                               "SIMULATION": "memory:", "MODEL_FOLDER": str(tmp_path / "m")})
+    assert not (tmp_path / "m").exists()
+
+
+def test_cancel_leaves_no_output(run_alg, sample, tmp_path):
+    class CancelSoon(QgsProcessingFeedback):
+        def setProgress(self, p):  # noqa: N802
+            super().setProgress(p)
+            if p > 10:
+                self.cancel()
+
+    out = tmp_path / "c.gpkg"
+    with pytest.raises(QgsProcessingException, match="[Cc]ancel"):
+        run_alg("trainwells", {**sample, **TINY, "EPOCHS": 50, "OUTPUT": str(out), "SIMULATION": "memory:",
+                               "MODEL_FOLDER": str(tmp_path / "m")}, feedback=CancelSoon())
+    assert not out.exists()
+    assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())
