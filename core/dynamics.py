@@ -14,8 +14,9 @@ Types (Songnen Plain classification of groundwater regimes in seasonally frozen 
     River stage (or another drainage driver named in ``drainage_drivers``) has the largest overall share.
 ``infiltration-evaporation``
     The climate drivers carry the level: evaporation (``pet``) or temperature (``temp``) has the largest
-    overall share, *and* the simulated (else observed) level shows the freeze-thaw signature: it falls over
-    the freezing period and rises over the thawing period (mean change per winter). Without the signature the
+    overall share, *and* the simulated (else observed) level shows the freeze-thaw signature: it falls in the
+    freezing period (from its start to the lowest level, mean over winters) and rises over the thawing period,
+    each by at least ``min_signature_change`` m. Without the signature the
     type stays, with its confidence halved and the reason saying so. When precipitation dominates alone the
     type is ``infiltration-evaporation`` only with the signature; otherwise ``undetermined``.
 ``undetermined``
@@ -59,6 +60,7 @@ class DynamicsConfig:
     drainage_drivers: Sequence[str] = ("river",)
     evaporation_drivers: Sequence[str] = ("pet", "temp")
     min_years_trend: int = 3
+    min_signature_change: float = 0.05  # m: the fall in freezing and the rise in thawing of the signature
     seed: int = 0
 
 
@@ -100,11 +102,12 @@ def _theil_sen(x, y):
     return float(np.median((y[j] - y[i])[ok] / dx[ok])) if ok.any() else float("nan")
 
 
-def level_signature(sim: pd.DataFrame, min_years: int = 3) -> dict:
+def level_signature(sim: pd.DataFrame, min_years: int = 3, min_change: float = 0.05) -> dict:
     """Evidence from one well's simulation rows (date, simulated, observed, period).
 
-    dh_<period>: mean level change (m) over one stretch of that period, per winter (simulated level; the
-    observed level where there is no simulation); trend_obs / trend_sim / trend_res: Theil-Sen slopes (m/year)
+    dh_freezing: mean fall (m, <= 0) from the start of a freezing stretch to its lowest level; dh_thawing,
+    dh_unfrozen: mean net change (m) over one stretch of that period (simulated level; the observed level
+    where there is no simulation); signature: dh_freezing <= -min_change and dh_thawing >= min_change; trend_obs / trend_sim / trend_res: Theil-Sen slopes (m/year)
     of the annual means of the observed level, the simulated level and observed - simulated (NaN with fewer
     than ``min_years`` years of observations).
     """
@@ -126,15 +129,18 @@ def level_signature(sim: pd.DataFrame, min_years: int = 3) -> dict:
         sid = np.cumsum(new)
         frame = pd.DataFrame({"sid": sid, "period": per, "lv": lv})
         g = frame.groupby("sid").agg(period=("period", "first"), first=("lv", "first"), last=("lv", "last"),
-                                     n=("lv", "size"))
+                                     low=("lv", "min"), n=("lv", "size"))
         g = g[g["n"] >= 5]
         for p in PERIODS:
             gp = g[g["period"] == p]
             if len(gp):
-                out[f"dh_{p}"] = float((gp["last"] - gp["first"]).mean())
+                # freezing: the fall from the freezing start to the lowest level of the stretch (the frost
+                # draws water up, then the level may recover before the thaw); else the net change
+                change = (gp["low"] - gp["first"]) if p == "freezing" else (gp["last"] - gp["first"])
+                out[f"dh_{p}"] = float(change.mean())
         f, t = out["dh_freezing"], out["dh_thawing"]
         if np.isfinite(f) and np.isfinite(t):
-            out["signature"] = bool(f < 0 < t)
+            out["signature"] = bool(f <= -min_change and t >= min_change)
     if "observed" in s.columns:
         obs = s.dropna(subset=["observed"])
         years = obs["date"].dt.year
@@ -278,7 +284,7 @@ def classify_network(attribution_df: pd.DataFrame, simulation_df: Optional[pd.Da
         if sim is not None and "period" not in sim.columns and periods and wid in periods:
             lab = pd.Series(periods[wid])
             sim = sim.assign(period=lab.reindex(pd.DatetimeIndex(pd.to_datetime(sim["date"]))).to_numpy())
-        sig = level_signature(sim, cfg.min_years_trend) if sim is not None else {}
+        sig = level_signature(sim, cfg.min_years_trend, cfg.min_signature_change) if sim is not None else {}
         t, c, r = classify_well(sh, sig, drivers, cfg)
         row = {"well_id": wid, "dyn_type": t, "dyn_conf": c, "reason": r,
                "top_driver": sh.idxmax() if len(sh) and sh.notna().any() else None}

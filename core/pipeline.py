@@ -119,3 +119,33 @@ def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id"
     # wells refused by validation are part of the run too (the manifest records every well's status)
     result.skipped = {**skipped, **result.skipped}
     return TrainingRun(result, dict(result.skipped), labels, records, well_ids)
+
+
+def simulate(model_folder, wells, forcing, roles, *, levels=None, level_fields=("well_id", "date", "level"),
+             forcing_id_col=None, forcing_date_col="date", calendar=None, period_config=None, log=None,
+             progress=None, is_canceled=None):
+    """Run stored models on (new) forcing: every day after the warm-up, past the last observation too.
+
+    Returns (simulation DataFrame, skipped dict). Observed levels, when given, are joined for comparison.
+    """
+    from . import store
+
+    net = store.load_network(model_folder)
+    ids = [data.normalise_id(w) for w in wells["well_id"]]
+    usable = net.check_compatible(roles, list(forcing.columns), ids)
+    skipped = {w: "no model for this well in the model folder" for w in ids if w not in usable}
+    lats = None
+    if "lat" in wells.columns:
+        lats = {data.normalise_id(w): (None if pd.isna(v) else float(v)) for w, v in zip(wells["well_id"], wells["lat"])}
+    records, bad = data.prepare_forcing_only(
+        forcing, roles, usable, warmup_days=net.config.lookback, levels=levels, level_fields=tuple(level_fields),
+        forcing_id_col=forcing_id_col, forcing_date_col=forcing_date_col, latitudes=lats, log=log,
+        is_canceled=is_canceled)
+    skipped.update(bad)
+    labels = period_labels(records, roles, calendar, period_config, log)
+    sim, bad = net.simulate(records, progress=progress, is_canceled=is_canceled, periods=labels)
+    skipped.update(bad)
+    for w, reason in skipped.items():
+        if log:
+            log(f"skipped well '{w}': {reason}")
+    return sim, skipped

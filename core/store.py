@@ -111,7 +111,7 @@ def build_manifest(result, roles, config):
         "config": config.to_dict(),
         "roles": roles.to_dict(),
         "drivers": roles.drivers(),
-        "feature_config": dict(config.features),
+        "feature_config": config.feature_config().to_dict(),
         "feature_names": list(first.feature_names) if first else [],
         "feature_drivers": first.feature_drivers if first else {},
         "seeds": [int(config.seed) + k for k in range(int(config.ensemble))],

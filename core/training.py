@@ -248,12 +248,13 @@ def _forward_span(member, x, lookback, chunk, lo, hi, batch=64):
     # pad at the end so that every chunk has the same length; the LSTM is causal, padding changes nothing before
     pad = max(0, int(starts[-1]) + chunk - n) if len(starts) else 0
     xp = torch.cat([x, x.new_zeros(pad, x.shape[1])]) if pad else x
+    steps = torch.arange(chunk, device=x.device)
     for b in range(0, len(starts), batch):
         s = starts[b:b + batch]
         y = member(_gather(xp, s, lookback, chunk))[:, lookback:]
-        for i, si in enumerate(s):
-            m = min(chunk, hi - si)
-            out[si - lo:si - lo + m] = y[i, :m]
+        pos = torch.as_tensor(s - lo, device=x.device)[:, None] + steps[None, :]
+        keep = pos < (hi - lo)
+        out[pos[keep]] = y[keep]
     return out
 
 
@@ -751,3 +752,55 @@ def train_network(records, roles, config, executor=None, progress=None, is_cance
             for w in well_ids]
     metrics = pd.DataFrame(rows)
     return NetworkResult(trained, skipped, simulation, metrics, config, round(time.perf_counter() - t0, 3))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# simulation with trained wells (new forcing, scenarios, forecasts)
+def simulate_record(trained_well, record, roles, periods=None):
+    """Simulate one ``data.WellRecord`` (any span) with a trained well: DataFrame(date, observed, simulated,
+    lower, upper, split[, period]); ``observed`` is NaN where the record has no level (e.g. in the future)."""
+    from .features import derive_features
+
+    tw = trained_well
+    feats, _ = derive_features(record.frame, roles, lat=getattr(record, "lat", None),
+                               config=tw.config.feature_config())
+    sim = tw.simulate(feats)
+    level = record.frame["level"] if "level" in record.frame else pd.Series(np.nan, index=record.frame.index)
+    sim.insert(1, "observed", level.reindex(pd.DatetimeIndex(sim["date"])).to_numpy(dtype=float))
+    sim["split"] = split_labels(sim["date"], tw.boundaries)
+    lab = _period_labels(periods, tw.well_id, pd.DatetimeIndex(sim["date"]))
+    if lab is not None:
+        sim["period"] = lab.to_numpy()
+    return sim
+
+
+def simulate_network(trained, records, roles, progress=None, is_canceled=None, periods=None):
+    """Simulate every record that has a trained well. Returns (simulation DataFrame with ``well_id`` first,
+    skipped dict well_id -> reason). Days within the first ``lookback`` days of each record are warm-up."""
+    if not isinstance(records, dict):
+        records = {r.well_id: r for r in records}
+    sims, skipped = [], {}
+    n = max(1, len(records))
+    for i, (w, rec) in enumerate(records.items()):
+        _check(is_canceled)
+        tw = trained.get(w)
+        if tw is None:
+            skipped[w] = "no trained model for this well in the model folder"
+            continue
+        try:
+            s = simulate_record(tw, rec, roles, periods=periods)
+        except Canceled:
+            raise
+        except Exception as exc:  # one well never sinks the others
+            skipped[w] = getattr(exc, "problem", None) or f"{type(exc).__name__}: {exc}"
+            continue
+        if len(s) == 0:
+            skipped[w] = f"the forcing is not longer than the {tw.lookback}-day warm-up"
+            continue
+        s.insert(0, "well_id", w)
+        sims.append(s)
+        if progress is not None:
+            progress((i + 1) / n, f"simulated well {w}")
+    cols = ["well_id", "date", "observed", "simulated", "lower", "upper", "split"]
+    out = pd.concat(sims, ignore_index=True) if sims else pd.DataFrame(columns=cols)
+    return out, skipped

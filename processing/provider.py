@@ -11,12 +11,14 @@ def algorithm_classes():
     # Imported here, not at module level: every algorithm module imports only qgis and the light core, so
     # the provider loads even when torch is missing.
     from .create_sample_data import CreateSampleData
+    from .freeze_thaw import FreezeThaw
     from .sample_forcing import SampleForcing
+    from .simulate_levels import SimulateLevels
     from .train_wells import TrainWells
     from .style_wells import StyleWells
     from .well_report import WellReport
 
-    return [CreateSampleData, SampleForcing, TrainWells, StyleWells, WellReport]
+    return [CreateSampleData, SampleForcing, TrainWells, SimulateLevels, FreezeThaw, StyleWells, WellReport]
 
 
 class GroundwaterLstmProvider(QgsProcessingProvider):

@@ -96,3 +96,46 @@ def test_cancel_leaves_no_output(run_alg, sample, tmp_path):
                                "MODEL_FOLDER": str(tmp_path / "m")}, feedback=CancelSoon())
     assert not out.exists()
     assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())
+
+
+def test_simulatelevels_past_last_observation(run_alg, sample, tmp_path):
+    folder = tmp_path / "models"
+    run_alg("trainwells", {**sample, **TINY, "ENSEMBLE": 1, "OUTPUT": "memory:", "SIMULATION": "memory:",
+                           "MODEL_FOLDER": str(folder)})
+    res = run_alg("simulatelevels", {"WELLS": sample["WELLS"], "FORCING": sample["FORCING"],
+                                     "MODEL_FOLDER": str(folder), "LEVELS": sample["LEVELS"],
+                                     "SIMULATION": "memory:"})
+    sim = res["SIMULATION"]
+    rows = [(f["well_id"], f["date"], f["observed"], f["simulated"]) for f in sim.getFeatures()]
+    assert {r[0] for r in rows} == {f["well_id"] for f in QgsVectorLayer(sample["WELLS"], "w", "ogr").getFeatures()}
+    # every forcing day after the 60-day warm-up is simulated, observed only where a reading exists
+    per_well = {}
+    for w, d, o, s in rows:
+        per_well.setdefault(w, []).append((d, o, s))
+    for w, days in per_well.items():
+        assert len(days) >= 4 * 365 - 60 - 5
+        assert all(s is not None for _, _, s in days)
+        assert any(o is None or o != o for _, o, _ in days)  # days without a reading stay empty
+
+
+def test_simulatelevels_refuses_other_drivers(run_alg, sample, tmp_path):
+    folder = tmp_path / "models"
+    run_alg("trainwells", {**sample, **TINY, "ENSEMBLE": 1, "OUTPUT": "memory:", "SIMULATION": "memory:",
+                           "MODEL_FOLDER": str(folder)})
+    with pytest.raises(QgsProcessingException, match="river"):
+        run_alg("simulatelevels", {"WELLS": sample["WELLS"], "FORCING": sample["FORCING"], "RIVER_FIELD": "",
+                                   "MODEL_FOLDER": str(folder), "SIMULATION": "memory:"})
+
+
+def test_freezethaw_calendar(run_alg, sample):
+    res = run_alg("freezethaw", {"FORCING": sample["FORCING"], "OUTPUT": "memory:"})
+    rows = list(res["OUTPUT"].getFeatures())
+    assert {"well_id", "winter", "freeze_start", "thaw_start", "thaw_end"} <= set(res["OUTPUT"].fields().names())
+    assert len(rows) >= 3 * 3  # three wells, at least three winters each in four years
+    for f in rows:
+        fs, ts, te = (f[k].toPyDate() if hasattr(f[k], "toPyDate") else f[k]
+                      for k in ("freeze_start", "thaw_start", "thaw_end"))
+        assert fs < ts <= te
+        if (fs.month, fs.day) == (1, 1) or (ts.month, ts.day) == (1, 1):
+            continue  # a winter cut by the start or the end of the record
+        assert fs.month in (10, 11, 12) and ts.month in (2, 3, 4)
