@@ -638,11 +638,12 @@ def _batched_forward(member, windows, chunk):
 # --------------------------------------------------------------------------------------- periods / labels
 
 
-def period_labels(dates, *, well_id=None, temperature=None, periods=None, period_config=None):
-    """The period of each day for one well: from a PERIODS table (rows of this well, or rows without a
-    well_id / with a blank one serving every well) or computed from the well's daily temperature.
+def period_labels(dates, *, well_id=None, temperature=None, periods=None, period_config=None, log_fn=None):
+    """The period of each day for one well: from a PERIODS table (this well's rows; a table without a
+    ``well_id`` column serves every well) or computed from the well's daily air temperature.
 
-    Raises InputError when neither is given (a temperature role is needed: give TEMP_FIELD or PERIODS).
+    A PERIODS table with no rows for the well means no winter froze there: every day is unfrozen (said in the
+    log). Raises InputError when neither a table nor a temperature is given (give TEMP_FIELD or PERIODS).
     """
     from . import periods as periods_mod
 
@@ -650,15 +651,12 @@ def period_labels(dates, *, well_id=None, temperature=None, periods=None, period
     if periods is not None:
         cal = periods
         if "well_id" in cal.columns:
-            ids = cal["well_id"].astype(str)
-            mine = cal[ids == str(well_id)]
-            if mine.empty:
-                mine = cal[cal["well_id"].isna() | (ids.str.strip() == "") | (ids == "nan")]
-            cal = mine
+            cal = cal[cal["well_id"].astype(str) == str(well_id)]
         if cal.empty:
-            raise WellInputError("the PERIODS table has no rows for this well", well=well_id, field="PERIODS",
-                                 fix="add the well's winters to the table, or leave PERIODS empty to compute "
-                                     "them from TEMP_FIELD")
+            msg = f"well {well_id}: the PERIODS table has no winter for this well: every day counts as unfrozen"
+            log.info(msg)
+            if log_fn is not None:
+                log_fn(msg)
         out = periods_mod.label_days(dates, cal)
     elif temperature is not None:
         temp = temperature if isinstance(temperature, pd.Series) else pd.Series(np.asarray(temperature), index=dates)
@@ -667,8 +665,7 @@ def period_labels(dates, *, well_id=None, temperature=None, periods=None, period
     else:
         raise InputError("freeze-thaw periods are needed but there is neither a temperature role nor a PERIODS "
                          "table", well=well_id, field="TEMP_FIELD", fix="give TEMP_FIELD or PERIODS")
-    out = pd.Series(np.asarray(out, dtype=object), index=dates, name="period")
-    return out
+    return pd.Series(np.asarray(out, dtype=object), index=dates, name="period")
 
 
 # ---------------------------------------------------------------------------------------- explain_network

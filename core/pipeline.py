@@ -149,3 +149,75 @@ def simulate(model_folder, wells, forcing, roles, *, levels=None, level_fields=(
         if log:
             log(f"skipped well '{w}': {reason}")
     return sim, skipped
+
+
+def features_for(records, trained, roles):
+    """The model inputs of every trained well: well_id -> features frame (as at training)."""
+    from .features import derive_features
+
+    out = {}
+    for w, rec in records.items():
+        tw = trained.get(w)
+        if tw is not None:
+            out[w], _ = derive_features(rec.frame, roles, lat=rec.lat, config=tw.config.feature_config())
+    return out
+
+
+def explain(trained, records, roles, config=None, *, calendar=None, period_config=None, log=None,
+            progress=None, is_canceled=None):
+    """Expected gradients per period for every trained well: a ``explain.NetworkExplanation``.
+
+    trained: well_id -> TrainedWell (from ``train(...).result.trained`` or ``store.load_network(...).trained``);
+    records: well_id -> data.WellRecord covering the trained span.
+    """
+    from . import explain as eg
+
+    labels = period_labels(records, roles, calendar, period_config, log)
+    if labels is None:
+        raise InputError("the explanation is per freeze-thaw period, and there is no air temperature to find "
+                         "the periods from", field="TEMP_FIELD", fix="give TEMP_FIELD or a PERIODS table")
+    feats = features_for(records, trained, roles)
+    result = eg.explain_network({w: t for w, t in trained.items() if w in feats}, feats, labels, config=config,
+                                progress=progress, is_canceled=is_canceled)
+    for w, reason in result.skipped.items():
+        if log:
+            log(f"well '{w}' not explained: {reason}")
+    for w, ex in result.explanations.items():
+        for msg in ex.messages:
+            if log:
+                log(f"well '{w}': {msg}")
+    return result
+
+
+def explain_folder(model_folder, wells, forcing, roles, config=None, *, forcing_id_col=None,
+                   forcing_date_col="date", calendar=None, period_config=None, log=None, progress=None,
+                   is_canceled=None):
+    """``explain`` for a model folder and a forcing table: (NetworkExplanation, skipped dict)."""
+    from . import store
+
+    net = store.load_network(model_folder)
+    ids = [data.normalise_id(w) for w in wells["well_id"]]
+    usable = net.check_compatible(roles, list(forcing.columns), ids)
+    skipped = {w: "no model for this well in the model folder" for w in ids if w not in usable}
+    lats = None
+    if "lat" in wells.columns:
+        lats = {data.normalise_id(w): (None if pd.isna(v) else float(v)) for w, v in zip(wells["well_id"], wells["lat"])}
+    records, bad = data.prepare_forcing_only(
+        forcing, roles, usable, warmup_days=net.config.lookback, forcing_id_col=forcing_id_col,
+        forcing_date_col=forcing_date_col, latitudes=lats, log=log, is_canceled=is_canceled)
+    skipped.update(bad)
+    result = explain({w: net.trained[w] for w in records}, records, roles, config, calendar=calendar,
+                     period_config=period_config, log=log, progress=progress, is_canceled=is_canceled)
+    skipped.update(result.skipped)
+    return result, skipped
+
+
+def classify(attribution, simulation=None, drivers=None, config=None, log=None):
+    """Dynamics type of every explained well: ``dynamics.DynamicsResult`` (table with dyn_type, dyn_conf)."""
+    from . import dynamics
+
+    result = dynamics.classify_network(attribution, simulation, drivers=drivers, config=config)
+    if log and result.agreement == result.agreement:
+        log(f"Clustering of the attribution signatures agrees with the rules for "
+            f"{result.agreement * 100:.0f} % of wells")
+    return result

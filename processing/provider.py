@@ -10,7 +10,9 @@ ICON = str(Path(__file__).resolve().parents[1] / "icon.svg")
 def algorithm_classes():
     # Imported here, not at module level: every algorithm module imports only qgis and the light core, so
     # the provider loads even when torch is missing.
+    from .classify_dynamics import ClassifyDynamics
     from .create_sample_data import CreateSampleData
+    from .explain_drivers import ExplainDrivers
     from .freeze_thaw import FreezeThaw
     from .sample_forcing import SampleForcing
     from .simulate_levels import SimulateLevels
@@ -18,7 +20,7 @@ def algorithm_classes():
     from .style_wells import StyleWells
     from .well_report import WellReport
 
-    return [CreateSampleData, SampleForcing, TrainWells, SimulateLevels, FreezeThaw, StyleWells, WellReport]
+    return [CreateSampleData, SampleForcing, TrainWells, SimulateLevels, FreezeThaw, ExplainDrivers, ClassifyDynamics, StyleWells, WellReport]
 
 
 class GroundwaterLstmProvider(QgsProcessingProvider):
