@@ -548,7 +548,8 @@ def write_report(path, wells_df, simulation_df, attribution_df=None, periods_df=
     wells_df: one row per well (``well_id`` and any of status, n_obs, nse_*, kge_test, rmse_test, bias_test,
     dom_*, sh_*, dyn_type, dyn_conf). simulation_df: well_id, date, observed, simulated, lower, upper, split,
     period. attribution_df: well_id, period, driver, mean_signed, mean_abs, share. periods_df: well_id, winter,
-    freeze_start, thaw_start, thaw_end. lags_df: well_id, driver, lag, value. run_info: a dict; the keys
+    freeze_start, thaw_start, thaw_end. lags_df: well_id, driver, lag, value (or the explanation's well_id, period, driver, lag, mean_signed,
+    mean_abs: the mean absolute profile over the periods is drawn). run_info: a dict; the keys
     ``inputs``, ``roles``, ``parameters``, ``versions``, ``seeds``, ``time_taken_s`` get their own rows, any
     other key is listed as it is. map_png: PNG bytes of the styled map. skipped: {well_id: reason}, merged with
     the ``status`` of wells that are not 'ok'. At most ``max_well_figures`` wells get a figure (the first in
@@ -563,6 +564,12 @@ def write_report(path, wells_df, simulation_df, attribution_df=None, periods_df=
     sim = _frame(simulation_df, "simulation", ["well_id", "date"])
     attr = _frame(attribution_df, "attribution", ["well_id", "period", "driver"])
     periods = _frame(periods_df, "periods", ["well_id"])
+    if lags_df is not None and "value" not in lags_df.columns and "mean_abs" in lags_df.columns:
+        # the explanation's lag table (per period, mean_signed/mean_abs): the profile of absolute attribution
+        lags_df = (lags_df[lags_df["driver"] != "season"]
+                   .assign(mean_abs=lambda d: pd.to_numeric(d["mean_abs"], errors="coerce"))
+                   .groupby(["well_id", "driver", "lag"], as_index=False)["mean_abs"].mean()
+                   .rename(columns={"mean_abs": "value"}))
     lags = _frame(lags_df, "lags", ["well_id", "driver", "lag", "value"])
     if sim is None:
         sim = pd.DataFrame(columns=["well_id", "date"])

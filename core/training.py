@@ -296,7 +296,9 @@ def _fit_member(x, y, loss_mask, val_mask, config, seed, n_epochs, early_stop, d
             early_stop = False
         best = (-math.inf, 0, None)
         history = []
+        epochs_run = 0
         for epoch in range(1, n_epochs + 1):
+            epochs_run = epoch
             model.train()
             starts = _window_starts(loss_mask, lookback, window, rng)
             rng.shuffle(starts)
@@ -336,7 +338,7 @@ def _fit_member(x, y, loss_mask, val_mask, config, seed, n_epochs, early_stop, d
         else:
             state, epochs_used, score = model.state_dict(), n_epochs, None
     state = {k: v.detach().to("cpu").clone() for k, v in state.items()}
-    return state, epochs_used, score, history
+    return state, epochs_used, score, {"scores": history, "epochs_run": epochs_run}
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -558,7 +560,7 @@ def train_well(record, config, roles, progress=None, is_canceled=None, periods=N
     loss) and ``Canceled`` (checked between batches) when ``is_canceled()`` becomes true.
     ``progress(fraction, message)`` is called after every epoch.
     """
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     config = config.validate().resolved()
     prep = prepare_arrays(record, config, roles)
     tw = TrainedWell(record.well_id, [], prep["feature_names"], prep["feature_drivers"], prep["scalers"],
@@ -592,14 +594,17 @@ def train_well(record, config, roles, progress=None, is_canceled=None, periods=N
                 progress(min(1.0, frac), msg)
         return cb
 
-    members, epochs_used, val_scores = [], [], []
+    members, epochs_used, val_scores, epochs_run = [], [], [], []
     for k in range(n_members):
         seed = int(config.seed) + k
-        state, used, score, _ = _fit_member(x, y, train_mask, val_mask, config, seed, config.epochs, True, device,
-                                            is_canceled, member_progress(k, 0, config.epochs))
+        state, used, score, hist = _fit_member(x, y, train_mask, val_mask, config, seed, config.epochs, True, device,
+                                               is_canceled, member_progress(k, 0, config.epochs))
+        run = hist["epochs_run"]
         if refit:
             state, _, _, _ = _fit_member(x, y, train_mask | val_mask, val_mask, config, seed, used, False, device,
                                          is_canceled, member_progress(k, 1, used))
+            run += used
+        epochs_run.append(int(run))
         m = WellLSTM(x.shape[1], config.hidden, config.dropout)
         m.load_state_dict(state)
         m.eval()
@@ -607,7 +612,8 @@ def train_well(record, config, roles, progress=None, is_canceled=None, periods=N
         epochs_used.append(int(used))
         val_scores.append(None if score is None else float(score))
     tw.members = members
-    tw.info = {"epochs": epochs_used, "val_score_early_stopping": val_scores, "refit": bool(refit),
+    tw.info = {"epochs": epochs_used, "epochs_run": epochs_run, "val_score_early_stopping": val_scores,
+               "refit": bool(refit),
                "device": str(device), "seeds": [int(config.seed) + k for k in range(n_members)]}
     # simulation over the whole record and metrics
     dates, sims = tw.simulate_members(prep["features"])
@@ -627,6 +633,7 @@ def train_well(record, config, roles, progress=None, is_canceled=None, periods=N
     tw.period_metrics = _period_metrics(sim)
     tw.n_obs = int(prep["observed"].sum())
     tw.info["seconds"] = round(time.perf_counter() - t0, 3)
+    tw.info["cpu_seconds"] = round(time.process_time() - c0, 3)
     if progress is not None:
         progress(1.0, f"well {record.well_id}: done")
     return tw

@@ -194,3 +194,17 @@ def train_config(alg, parameters, context):
         if text:
             changes[key] = text
     return TrainConfig().replace(**changes)
+
+
+def check_split_dates(alg, parameters, context):
+    """(ok, message) for VAL_START / TEST_START before a long run starts."""
+    import pandas as pd
+
+    for name in ("VAL_START", "TEST_START"):
+        text = alg.parameterAsString(parameters, name, context).strip()
+        if text:
+            try:
+                pd.Timestamp(text)
+            except (ValueError, TypeError):
+                return False, f"{name}: '{text}' is not a date. Fix: write it as YYYY-MM-DD, or leave it empty."
+    return True, ""

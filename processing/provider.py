@@ -10,6 +10,7 @@ ICON = str(Path(__file__).resolve().parents[1] / "icon.svg")
 def algorithm_classes():
     # Imported here, not at module level: every algorithm module imports only qgis and the light core, so
     # the provider loads even when torch is missing.
+    from .analyse_wells import AnalyseWells
     from .classify_dynamics import ClassifyDynamics
     from .create_sample_data import CreateSampleData
     from .explain_drivers import ExplainDrivers
@@ -20,7 +21,8 @@ def algorithm_classes():
     from .style_wells import StyleWells
     from .well_report import WellReport
 
-    return [CreateSampleData, SampleForcing, TrainWells, SimulateLevels, FreezeThaw, ExplainDrivers, ClassifyDynamics, StyleWells, WellReport]
+    return [CreateSampleData, SampleForcing, TrainWells, SimulateLevels, FreezeThaw, ExplainDrivers, ClassifyDynamics, AnalyseWells, StyleWells,
+            WellReport]
 
 
 class GroundwaterLstmProvider(QgsProcessingProvider):

@@ -27,6 +27,24 @@ TRAIN_HELP = (
 )
 
 
+def train_from_parameters(alg, parameters, context, feedback, lo=0.0, hi=100.0):
+    """Read the training inputs of ``alg`` (trainwells or analysewells) and train: (wells source, id field, wells frame, roles, TrainingRun, config)."""
+    from ..core import pipeline
+
+    source, id_field, wells = params.read_wells(alg, parameters, context, feedback)
+    levels, level_fields = params.read_levels(alg, parameters, context, feedback)
+    forcing, roles, f_id, f_date = params.read_forcing(alg, parameters, context, feedback)
+    config = params.train_config(alg, parameters, context)
+    feedback.pushInfo(f"Drivers: {', '.join(f'{d} <- {c}' for d, c in roles.columns().items())}; "
+                      f"{len(wells)} wells; lookback {config.lookback} d, {config.ensemble} members, "
+                      f"seed {config.seed}")
+    progress, is_canceled = core_callbacks(feedback, lo, hi)
+    run = pipeline.train(wells, levels, forcing, roles, config, level_fields=level_fields,
+                         forcing_id_col=f_id, forcing_date_col=f_date, log=feedback.pushInfo,
+                         progress=progress, is_canceled=is_canceled)
+    return source, id_field, wells, roles, run, config
+
+
 class TrainWells(GroundwaterAlgorithm):
     NAME = "trainwells"
     DISPLAY = "Train well models (LSTM per well)"
@@ -47,18 +65,7 @@ class TrainWells(GroundwaterAlgorithm):
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
         ok, msg = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, msg
-        import pandas as pd
-
-        for name in ("VAL_START", "TEST_START"):
-            text = self.parameterAsString(parameters, name, context).strip()
-            if text:
-                try:
-                    pd.Timestamp(text)
-                except (ValueError, TypeError):
-                    return False, f"{name}: '{text}' is not a date. Fix: write it as YYYY-MM-DD, or leave it empty."
-        return True, ""
+        return (ok, msg) if not ok else params.check_split_dates(self, parameters, context)
 
     def add_outputs(self):
         self.addParameter(QgsProcessingParameterFeatureSink(
@@ -67,23 +74,6 @@ class TrainWells(GroundwaterAlgorithm):
             self.SIMULATION, self.tr("Simulated levels"), QgsProcessing.TypeVector))
         self.addParameter(QgsProcessingParameterFolderDestination(self.MODEL_FOLDER, self.tr("Model folder")))
         self.addOutput(QgsProcessingOutputNumber("TRAINED", self.tr("Wells trained")))
-
-    def train(self, parameters, context, feedback, lo=0.0, hi=100.0):
-        """Read the inputs and train: (wells source, id field, wells frame, roles, TrainingRun, config)."""
-        from ..core import pipeline
-
-        source, id_field, wells = params.read_wells(self, parameters, context, feedback)
-        levels, level_fields = params.read_levels(self, parameters, context, feedback)
-        forcing, roles, f_id, f_date = params.read_forcing(self, parameters, context, feedback)
-        config = params.train_config(self, parameters, context)
-        feedback.pushInfo(f"Drivers: {', '.join(f'{d} <- {c}' for d, c in roles.columns().items())}; "
-                          f"{len(wells)} wells; lookback {config.lookback} d, {config.ensemble} members, "
-                          f"seed {config.seed}")
-        progress, is_canceled = core_callbacks(feedback, lo, hi)
-        run = pipeline.train(wells, levels, forcing, roles, config, level_fields=level_fields,
-                             forcing_id_col=f_id, forcing_date_col=f_date, log=feedback.pushInfo,
-                             progress=progress, is_canceled=is_canceled)
-        return source, id_field, wells, roles, run, config
 
     def write_training(self, parameters, context, feedback, source, id_field, run, roles, config, folder):
         from ..core import store
@@ -114,6 +104,7 @@ class TrainWells(GroundwaterAlgorithm):
         return outputs
 
     def execute(self, parameters, context, feedback):
-        source, id_field, _wells, roles, run, config = self.train(parameters, context, feedback, 0, 95)
+        source, id_field, _wells, roles, run, config = train_from_parameters(self, parameters, context, feedback,
+                                                                             0, 95)
         folder = self.parameterAsString(parameters, self.MODEL_FOLDER, context)
         return self.write_training(parameters, context, feedback, source, id_field, run, roles, config, folder)

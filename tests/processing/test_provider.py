@@ -1,6 +1,7 @@
 from qgis.core import QgsApplication
 
-EXPECTED = {"createsampledata"}
+EXPECTED = {"createsampledata", "trainwells", "simulatelevels", "freezethaw", "explaindrivers", "classifydynamics",
+            "analysewells", "stylewells", "wellreport", "sampleforcing"}
 
 
 def test_provider_registers_with_stable_ids(provider):

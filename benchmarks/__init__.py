@@ -1,0 +1,6 @@
+"""Speed and skill benchmarks: ``python -m benchmarks [--case NAME] [--quick]`` (``make bench``).
+
+Each case is its own module with ``run(quick=False) -> dict``; every case prints one JSON object per line with
+at least ``case``, ``wells``, ``seconds``, ``median_nse_test`` and ``share_nse_test_gt_0_7``.
+"""
+CASES = ("synthetic", "swiss", "speed", "paper_size")

@@ -1,0 +1,169 @@
+"""groundwaterlstm:analysewells — the main job: train, explain, classify, style and report in one run."""
+import os
+import time
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+)
+
+from ..core.errors import Canceled
+from . import params
+from .algorithm import GroundwaterAlgorithm, core_callbacks
+from .classify_dynamics import dynamics_fields
+from .explain_drivers import add_explain_params, explain_config
+from .qgis_io import fields_for, wells_fields, write_frame, write_wells
+from .train_wells import TRAIN_HELP, train_from_parameters
+
+# progress: training 0-60 %, explanation 60-90 %, classification and writing 90-95 %, report 95-100 %
+STEPS = {"train": (0, 60), "explain": (60, 90), "write": (90, 95), "report": (95, 100)}
+
+
+class AnalyseWells(GroundwaterAlgorithm):
+    NAME = "analysewells"
+    DISPLAY = "Analyse wells (train, explain, classify, map, report)"
+    GROUP = "report"
+    REQUIRES = ("numpy", "pandas", "torch", "captum", "sklearn", "matplotlib")
+    HELP = (
+        "The main job, in one run: trains an LSTM for every well, explains it with expected gradients per "
+        "freezing, thawing and unfrozen period, classifies each well's dynamics type, styles the wells by type "
+        "on the map and writes an HTML report.\n\n"
+        "Inputs are those of Train well models: " + TRAIN_HELP.split("\n\n", 1)[1].split("Outputs:")[0] +
+        "Outputs: the wells with every field of the three steps (status, n_obs, nse_*, kge_test, rmse_test, "
+        "bias_test, dom_drv, dom_frz, dom_thw, dom_unf, sh_<driver>, eg_qual, dyn_type, dyn_conf, dyn_note), "
+        "styled by dynamics type (in a GeoPackage the style is its default style; beside a shapefile a .qml); the "
+        "simulation table, the attribution table, the freeze-thaw calendar, the model folder and the report "
+        "(one HTML file that opens offline)."
+    )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        params.add_wells(self)
+        params.add_levels(self)
+        params.add_forcing(self)
+        params.add_lstm(self)
+        add_explain_params(self)
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "OUTPUT", self.tr("Analysed wells"), QgsProcessing.TypeVectorPoint))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "SIMULATION", self.tr("Simulated levels"), QgsProcessing.TypeVector))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "ATTRIBUTION", self.tr("Attribution per well, period and driver"), QgsProcessing.TypeVector))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "PERIODS_OUTPUT", self.tr("Freeze-thaw calendar"), QgsProcessing.TypeVector, optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            "LAGS", self.tr("Attribution by lag day"), QgsProcessing.TypeVector, optional=True,
+            createByDefault=False))
+        self.addParameter(QgsProcessingParameterFolderDestination("MODEL_FOLDER", self.tr("Model folder")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "REPORT", self.tr("Report"), self.tr("HTML files (*.html)")))
+        self.addOutput(QgsProcessingOutputNumber("TRAINED", self.tr("Wells trained")))
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        ok, msg = super().checkParameterValues(parameters, context)
+        return (ok, msg) if not ok else params.check_split_dates(self, parameters, context)
+
+    def execute(self, parameters, context, feedback):
+        from ..core import pipeline, report
+
+        t0 = time.perf_counter()
+        source, id_field, wells, roles, run, config = train_from_parameters(self, parameters, context, feedback,
+                                                                           *STEPS["train"])
+        trained = run.result.trained
+        if not trained:
+            from ..core.errors import InputError
+            raise InputError("no well could be trained: " + "; ".join(
+                f"{w}: {r}" for w, r in list(run.skipped.items())[:5]), field="LEVELS",
+                fix="see each well's reason above")
+        progress, is_canceled = core_callbacks(feedback, *STEPS["explain"])
+        feedback.setProgressText("Explaining the models with expected gradients")
+        ex_config = explain_config(self, parameters, context)
+        ex_config.seed = config.seed
+        explanation = pipeline.explain(trained, run.records, roles, ex_config, log=feedback.pushInfo,
+                                       progress=progress, is_canceled=is_canceled)
+        feedback.setProgress(STEPS["write"][0])
+        sim = run.simulation()
+        dyn = pipeline.classify(explanation.attribution, sim, drivers=roles.drivers(), log=feedback.pushInfo)
+        calendar = pipeline.calendars(run.records, roles) if roles.temp else None
+        if feedback.isCanceled():
+            raise Canceled()
+
+        # every field of the three steps, for every well
+        table = run.wells_fields().merge(explanation.wells, on="well_id", how="left") \
+                                  .merge(dynamics_fields(dyn), on="well_id", how="left")
+        folder = self.parameterAsString(parameters, "MODEL_FOLDER", context)
+        self.new_folder(folder)
+        from ..core import store
+        store.save_network(folder, run.result, roles, config)
+        outputs = {"MODEL_FOLDER": folder}
+        fields = wells_fields(source.fields(), table)
+        sink, outputs["OUTPUT"] = self.create_sink(parameters, "OUTPUT", context, fields, source.wkbType(),
+                                                   source.sourceCrs())
+        if not write_wells(source, id_field, table, sink, fields, feedback):
+            raise Canceled()
+        for key, frame in (("SIMULATION", sim), ("ATTRIBUTION", explanation.attribution),
+                           ("PERIODS_OUTPUT", calendar), ("LAGS", explanation.lags)):
+            if frame is None or (key in ("PERIODS_OUTPUT", "LAGS") and not parameters.get(key)):
+                outputs[key] = None
+                continue
+            f = fields_for(frame)
+            sink, outputs[key] = self.create_sink(parameters, key, context, f)
+            if not write_frame(frame, sink, f, feedback):
+                raise Canceled()
+        outputs["TRAINED"] = len(trained)
+        del sink
+        self._sinks.clear()  # close the writers before the post-processing step reads the files
+
+        # the report
+        feedback.setProgressText("Writing the report")
+        from .well_report import map_png_of
+        from .map_image import frame_layer
+        geo = wells[["well_id", "lon", "lat"]].merge(table, on="well_id", how="left")
+        map_png = map_png_of(frame_layer(geo, "EPSG:4326", x="lon", y="lat"), feedback)
+        report_path = self.parameterAsFileOutput(parameters, "REPORT", context)
+        if not os.path.exists(report_path):
+            self._new_files.append(report_path)
+        run_info = {
+            "inputs": {k: str(parameters.get(k)) for k in ("WELLS", "LEVELS", "FORCING")},
+            "roles": roles.columns(), "parameters": {**config.to_dict(), **ex_config.to_dict()},
+            "seeds": {"training": [config.seed + k for k in range(config.ensemble)], "explanation": ex_config.seed},
+            "versions": store.package_versions(),
+            "model folder": folder,
+            "time_taken_s": round(time.perf_counter() - t0, 1),
+        }
+        rp, rc = core_callbacks(feedback, *STEPS["report"])
+        report.write_report(report_path, table, sim, explanation.attribution, calendar, explanation.lags,
+                            run_info=run_info, map_png=map_png, skipped=run.skipped, title="Groundwater LSTM analysis",
+                            progress=rp, is_canceled=rc)
+        outputs["REPORT"] = report_path
+        counts = table["dyn_type"].value_counts()
+        feedback.pushInfo("Dynamics types: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+        feedback.pushInfo(f"Analysis of {len(table)} wells done in {time.perf_counter() - t0:.0f} s.")
+        self._results = outputs
+        from . import styling
+        styling.attach_post_processor(context, outputs["OUTPUT"])
+        return outputs
+
+    def postProcessAlgorithm(self, context, feedback):  # noqa: N802
+        # Headless runs load nothing, so the style goes into the output file itself (main thread, file closed).
+        from . import styling
+        from .run_record import gpkg_of, write_run_record
+
+        outputs = getattr(self, "_results", None) or {}
+        dest = outputs.get("OUTPUT")
+        if dest:
+            try:
+                styling.apply_and_persist(dest, feedback, context)
+            except Exception as exc:  # the data are written; a style problem must not hide them
+                feedback.pushWarning(f"The wells could not be styled: {exc}")
+            gpkg = gpkg_of(dest)
+            if gpkg:
+                record = {"model_folder": outputs.get("MODEL_FOLDER"), "simulation": outputs.get("SIMULATION"),
+                          "attribution": outputs.get("ATTRIBUTION"), "periods": outputs.get("PERIODS_OUTPUT"),
+                          "wells": dest.split("layername=")[-1] if "layername=" in dest else None}
+                err = write_run_record(gpkg, record)
+                if err:
+                    feedback.pushWarning(f"The run record for the well inspector could not be written: {err}")
+        return outputs
