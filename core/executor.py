@@ -18,6 +18,7 @@ Results are identical between the two (same seeds, one thread per task).
 """
 import multiprocessing
 import multiprocessing.context
+import multiprocessing.spawn
 import os
 import queue as _queue
 import sys
@@ -33,16 +34,28 @@ def available_cores():
 
 
 def python_executable():
-    """A Python interpreter for worker processes (inside QGIS ``sys.executable`` may be QGIS itself)."""
-    candidates = [sys.executable, getattr(sys, "_base_executable", None)]
+    """A Python interpreter for worker processes: the one this process runs on.
+
+    Inside QGIS ``sys.executable`` is not to be trusted: it may be QGIS itself, or (qgis_process on Linux) the
+    first ``python3`` on PATH, which may be another installation (a pyenv Python without QGIS's numpy). So an
+    interpreter is taken only from this process's own prefixes (a venv's, then the base installation's).
+    """
     ver = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    for prefix in (sys.exec_prefix, sys.base_exec_prefix):
+    prefixes = [os.path.realpath(p) for p in dict.fromkeys((sys.exec_prefix, sys.base_exec_prefix)) if p]
+    candidates = [sys.executable, getattr(sys, "_base_executable", None)]
+    for prefix in prefixes:
         if os.name == "nt":
             candidates += [os.path.join(prefix, "python.exe"), os.path.join(prefix, "python3.exe")]
         else:
             candidates += [os.path.join(prefix, "bin", f"python{ver}"), os.path.join(prefix, "bin", "python3")]
+
+    def own(path):
+        # a venv's bin/python is a symlink out of the venv: judge where it sits, not where it points
+        where = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+        return any(where == p or where.startswith(p + os.sep) for p in prefixes)
+
     for c in candidates:
-        if c and os.path.isfile(c) and os.path.basename(c).lower().startswith("python"):
+        if c and os.path.isfile(c) and os.path.basename(c).lower().startswith("python") and own(c):
             return c
     return None
 
@@ -167,6 +180,8 @@ class ProcessExecutor:
                 raise RuntimeError("no Python interpreter found for worker processes")
             if os.path.abspath(exe) != os.path.abspath(sys.executable or ""):
                 ctx.set_executable(exe)
+                # the resource tracker is started with the global executable: it must be a Python too
+                multiprocessing.spawn.set_executable(exe)
         self._queue = ctx.Queue()
         self._cancel = ctx.Event()
         self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,

@@ -503,7 +503,11 @@ def explain_well(trained, features_df, labels, config: Optional[ExplainConfig] =
                 delta = (fx.astype(np.float64) - f_base) * scale
                 full = torch.zeros_like(xin)
                 for gs, km in zip(explainers, split_draws(k, n_members)):
-                    full += gs.attribute(xin, baselines=pool, n_samples=km, stdevs=0.0).detach()
+                    # a member's draws in passes of at most chunk_size windows (captum expands each input km times)
+                    step = max(1, config.chunk_size // len(xin))
+                    for lo in range(0, km, step):
+                        kk = min(step, km - lo)
+                        full += gs.attribute(xin, baselines=pool, n_samples=kk, stdevs=0.0).detach() * (kk / km)
                 full /= n_members  # the ensemble's attribution is the mean of its members'
                 lag_phi = (full @ w_t).double().cpu().numpy()[:, ::-1, :] * scale  # (days, lag, drivers), lag 0 first
                 phi = lag_phi.sum(1)

@@ -59,6 +59,9 @@ class AnalyseWells(GroundwaterAlgorithm):
         self.addParameter(QgsProcessingParameterFolderDestination("MODEL_FOLDER", self.tr("Model folder")))
         self.addParameter(QgsProcessingParameterFileDestination(
             "REPORT", self.tr("Report"), self.tr("HTML files (*.html)")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "MAP_IMAGE", self.tr("Map image of the wells by dynamics type"), self.tr("PNG files (*.png)"),
+            optional=True, createByDefault=False))
         self.addOutput(QgsProcessingOutputNumber("TRAINED", self.tr("Wells trained")))
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
@@ -122,6 +125,13 @@ class AnalyseWells(GroundwaterAlgorithm):
         from .map_image import frame_layer
         geo = wells[["well_id", "lon", "lat"]].merge(table, on="well_id", how="left")
         map_png = map_png_of(frame_layer(geo, "EPSG:4326", x="lon", y="lat"), feedback)
+        map_path = self.parameterAsFileOutput(parameters, "MAP_IMAGE", context) if parameters.get("MAP_IMAGE") else None
+        if map_path and map_png:
+            if not os.path.exists(map_path):
+                self._new_files.append(map_path)
+            with open(map_path, "wb") as fh:
+                fh.write(map_png)
+        outputs["MAP_IMAGE"] = map_path if map_png else None
         report_path = self.parameterAsFileOutput(parameters, "REPORT", context)
         if not os.path.exists(report_path):
             self._new_files.append(report_path)

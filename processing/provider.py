@@ -44,3 +44,7 @@ class GroundwaterLstmProvider(QgsProcessingProvider):
     def loadAlgorithms(self):  # noqa: N802
         for cls in algorithm_classes():
             self.addAlgorithm(cls())
+        from .shipped_models import shipped_models  # the .model3 workflows in processing/models
+
+        for model in shipped_models():
+            self.addAlgorithm(model)
