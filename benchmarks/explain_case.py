@@ -11,7 +11,7 @@
     type_accuracy >= 0.9, seconds <= train_seconds (``passed`` says whether all three hold).
 ``seppe_extraction``
     The real Seppe network (pastas example, ``../shared/data/pastas_seppe_network``): rain and evaporation
-    (m/day, times 1000 -> mm/day) and the pumping of the well field (m3/day) as drivers, heads 2010-2017; no
+    (m/day, times 1000 -> mm/day) and the pumping of the well field (m3/day) as drivers, heads 1995-2017 (fortnightly before 2011, daily after: the pumping varied more in the 1990s); no
     temperature and no frost, so every day is unfrozen (an empty PERIODS table). Reports, per filter, the
     dynamics type, its pumping share and its distance to the well field, and whether near filters come out as
     extraction (``spearman_share_distance`` < 0: the pumping share falls with distance).
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 SEPPE = "pastas_seppe_network"
-SEPPE_START = "2010-01-01"
+SEPPE_START = "1995-01-01"  # the fortnightly heads before 2011 carry the years of higher pumping
 SEPPE_END = "2017-09-30"  # the pumping series ends here
 SEPPE_QUICK_FILTERS = ("B49F0448_1", "B49F0029_1", "B49F0240_2", "B49F0449_2", "B49F0325_1", "B49F0330_1",
                        "B49F0535_1", "B50A0235_2")
@@ -158,7 +158,8 @@ def load_seppe(folder, filters=None):
     rain = pd.read_csv(folder / "rain.csv", index_col=0, parse_dates=True).iloc[:, 0] * 1000.0
     evap = pd.read_csv(folder / "evap.csv", index_col=0, parse_dates=True).iloc[:, 0] * 1000.0
     well = pd.read_csv(folder / "well.csv", index_col=0, parse_dates=True).iloc[:, 0]
-    forcing = pd.concat({"precip": rain, "pet": evap, "pumping": well}, axis=1).loc["2005-01-01":SEPPE_END]
+    first = pd.Timestamp(SEPPE_START) - pd.DateOffset(years=2)  # room for the warm-up
+    forcing = pd.concat({"precip": rain, "pet": evap, "pumping": well}, axis=1).loc[first:SEPPE_END]
     forcing = forcing.dropna().rename_axis("date").reset_index()
     meta = pd.read_csv(folder / "metadata_heads.csv")
     dist = pd.read_csv(folder / "distances.csv", index_col=0).iloc[:, 0]

@@ -50,7 +50,9 @@ class TrainConfig:
     lookback: days of history before each predicted day (warm-up of every training window and simulation chunk).
     hidden: LSTM units. dropout: on the LSTM output before the head.
     epochs: maximum epochs (one epoch = every training day once). patience: epochs without a better
-    validation score before stopping. refit: refit on train + validation for the chosen number of epochs.
+    validation score before stopping. early_stopping: 'ensemble' (one epoch count for all members, where the
+    validation NSE of the ensemble mean is best), 'member' (each member on its own) or 'none'.
+    refit: refit on train + validation for the chosen number of epochs.
     window: days with a loss after the warm-up, per training window (also the simulation chunk).
     batch_size: windows per gradient step. learning_rate: Adam's.
     ensemble: members per well. seed: base seed (member k uses seed + k).
@@ -66,9 +68,10 @@ class TrainConfig:
     dropout: float = 0.0
     epochs: int = 60
     patience: int = 8
+    early_stopping: str = "ensemble"
     refit: bool = True
-    window: int = 365
-    batch_size: int = 4
+    window: int = 180
+    batch_size: int = 2
     learning_rate: float = 3e-3
     weight_decay: float = 0.0
     grad_clip: float = 1.0
@@ -126,6 +129,8 @@ class TrainConfig:
             ("train_frac", 0 < self.train_frac <= 1, "must be in (0, 1]"),
             ("val_frac", 0 <= self.val_frac < 1 and self.train_frac + self.val_frac <= 1,
              "must be in [0, 1) with train_frac + val_frac <= 1"),
+            ("early_stopping", self.early_stopping in ("ensemble", "member", "none"),
+             "must be 'ensemble', 'member' or 'none'"),
             ("device", self.device in ("cpu", "cuda", "auto") or self.device.startswith("cuda:"),
              "must be 'cpu', 'cuda' or 'auto'"),
         ]
@@ -274,34 +279,32 @@ def _check(is_canceled):
         raise Canceled("training was cancelled")
 
 
-def _fit_member(x, y, loss_mask, val_mask, config, seed, n_epochs, early_stop, device, is_canceled, on_epoch):
-    """Train one member. Returns (state_dict on cpu, epochs used, best validation score, history)."""
-    lookback, window = config.lookback, config.window
-    n = x.shape[0]
-    window = max(1, min(window, n - lookback))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = WellLSTM(x.shape[1], config.hidden, config.dropout, seed=seed).to(device)
-        opt = torch.optim.Adam(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-        rng = np.random.default_rng([int(seed), 7])
-        ymask = torch.as_tensor(loss_mask, device=device)
-        yv = torch.nan_to_num(y)
-        val_pos = np.flatnonzero(val_mask)
-        if early_stop and len(val_pos) > 0:
-            v_lo, v_hi = max(int(val_pos[0]), lookback), int(val_pos[-1]) + 1
-            v_idx = torch.as_tensor(val_pos[val_pos >= lookback] - v_lo, device=device)
-            v_obs = y[torch.as_tensor(val_pos[val_pos >= lookback], device=device)]
-            use_nse = len(v_idx) >= 5 and float(v_obs.std()) > 0
-        else:
-            early_stop = False
-        best = (-math.inf, 0, None)
-        history = []
-        epochs_run = 0
-        for epoch in range(1, n_epochs + 1):
-            epochs_run = epoch
+class _Member:
+    """One ensemble member in training: its network, optimiser and random streams (window offsets and order
+    from NumPy, dropout from torch's generator, kept per member so members can train in lockstep)."""
+
+    def __init__(self, n_features, config, seed, device):
+        self.seed = int(seed)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            self.torch_state = torch.get_rng_state()
+        self.model = WellLSTM(n_features, config.hidden, config.dropout, seed=self.seed).to(device)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate,
+                                    weight_decay=config.weight_decay)
+        self.rng = np.random.default_rng([self.seed, 7])
+        self.active = True
+        self.best = (-math.inf, 0, None)
+        self.epochs_run = 0
+
+    def train_epoch(self, data, loss_mask, config, window, is_canceled):
+        x, yv, ymask = data
+        lookback = config.lookback
+        model = self.model
+        with torch.random.fork_rng(devices=[]):
+            torch.set_rng_state(self.torch_state)
             model.train()
-            starts = _window_starts(loss_mask, lookback, window, rng)
-            rng.shuffle(starts)
+            starts = _window_starts(loss_mask, lookback, window, self.rng)
+            self.rng.shuffle(starts)
             for b in range(0, len(starts), config.batch_size):
                 _check(is_canceled)
                 s = starts[b:b + config.batch_size]
@@ -313,32 +316,99 @@ def _fit_member(x, y, loss_mask, val_mask, config, seed, n_epochs, early_stop, d
                 if not torch.isfinite(loss):
                     raise WellInputError("training diverged (NaN or infinite loss)", field="level",
                                          fix="check the level and driver values for outliers, or lower LEARNING_RATE")
-                opt.zero_grad(set_to_none=True)
+                self.opt.zero_grad(set_to_none=True)
                 loss.backward()
                 if config.grad_clip:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                opt.step()
-            score = None
-            if early_stop:
-                model.eval()
-                with torch.no_grad():
-                    sim = _forward_span(model, x, lookback, window, v_lo, v_hi)[v_idx]
-                score = _nse(v_obs, sim) if use_nse else -float(((v_obs - sim) ** 2).mean())
-                if not math.isfinite(score):
-                    score = -math.inf
-                history.append(score)
-                if score > best[0]:
-                    best = (score, epoch, copy.deepcopy(model.state_dict()))
-            if on_epoch is not None:
-                on_epoch(epoch, score)
-            if early_stop and epoch - best[1] >= config.patience:
-                break
-        if early_stop and best[2] is not None:
-            state, epochs_used, score = best[2], best[1], best[0]
+                self.opt.step()
+            self.torch_state = torch.get_rng_state()
+        self.epochs_run += 1
+
+    def predict(self, x, lookback, window, lo, hi):
+        self.model.eval()
+        with torch.no_grad():
+            return _forward_span(self.model, x, lookback, window, lo, hi)
+
+    def state(self):
+        return {k: v.detach().to("cpu").clone() for k, v in self.model.state_dict().items()}
+
+
+def _fit_members(x, y, loss_mask, val_mask, config, seeds, n_epochs, early_stop, device, is_canceled, on_epoch):
+    """Train members (one per seed) in lockstep, epoch by epoch.
+
+    n_epochs: an int (every member) or a list (one per member: a refit for the epochs early stopping chose).
+    early_stop: None, 'member' (each member stops on its own validation score) or 'ensemble' (one epoch count
+    for all members, where the validation score of the ensemble mean is best: a much less noisy curve than a
+    single member's). Returns [(state_dict on cpu, epochs used, validation score or None, epochs run)].
+    """
+    lookback = config.lookback
+    n = x.shape[0]
+    window = max(1, min(config.window, n - lookback))
+    epochs = list(n_epochs) if isinstance(n_epochs, (list, tuple)) else [int(n_epochs)] * len(seeds)
+    members = [_Member(x.shape[1], config, s, device) for s in seeds]
+    data = (x, torch.nan_to_num(y), torch.as_tensor(loss_mask, device=device))
+    val_pos = np.flatnonzero(val_mask)
+    val_pos = val_pos[val_pos >= lookback]
+    if early_stop and len(val_pos) > 0:
+        v_lo, v_hi = int(val_pos[0]), int(val_pos[-1]) + 1
+        v_idx = torch.as_tensor(val_pos - v_lo, device=device)
+        v_obs = y[torch.as_tensor(val_pos, device=device)]
+        use_nse = len(v_idx) >= 5 and float(v_obs.std()) > 0
+    else:
+        early_stop = None
+
+    def score_of(sim):
+        sc = _nse(v_obs, sim) if use_nse else -float(((v_obs - sim) ** 2).mean())
+        return sc if math.isfinite(sc) else -math.inf
+
+    group_best = (-math.inf, 0, None)
+    for epoch in range(1, max(epochs) + 1):
+        for m, e in zip(members, epochs):
+            if m.active and epoch > e:
+                m.active = False
+                m.best = (None, e, m.state())
+        active = [m for m in members if m.active]
+        if not active:
+            break
+        for m in active:
+            m.train_epoch(data, loss_mask, config, window, is_canceled)
+        score = None
+        if early_stop == "member":
+            for m in active:
+                sc = score_of(m.predict(x, lookback, window, v_lo, v_hi)[v_idx])
+                if sc > m.best[0]:
+                    m.best = (sc, epoch, m.state())
+                if epoch - m.best[1] >= config.patience:
+                    m.active = False
+            score = max(m.best[0] for m in members)
+        elif early_stop == "ensemble":
+            sims = torch.stack([m.predict(x, lookback, window, v_lo, v_hi)[v_idx] for m in members])
+            score = score_of(sims.mean(0))
+            if score > group_best[0]:
+                group_best = (score, epoch, [m.state() for m in members])
+            if epoch - group_best[1] >= config.patience:
+                for m in members:
+                    m.active = False
+        if on_epoch is not None:
+            on_epoch(epoch, max(epochs), score)
+    out = []
+    for k, m in enumerate(members):
+        if early_stop == "ensemble" and group_best[2] is not None:
+            out.append((group_best[2][k], group_best[1], group_best[0], m.epochs_run))
+        elif early_stop == "member" and m.best[2] is not None:
+            out.append((m.best[2], m.best[1], m.best[0], m.epochs_run))
+        elif m.best[2] is not None:  # stopped at its own epoch count
+            out.append((m.best[2], m.best[1], None, m.epochs_run))
         else:
-            state, epochs_used, score = model.state_dict(), n_epochs, None
-    state = {k: v.detach().to("cpu").clone() for k, v in state.items()}
-    return state, epochs_used, score, {"scores": history, "epochs_run": epochs_run}
+            out.append((m.state(), m.epochs_run, None, m.epochs_run))
+    return out
+
+
+def _fit_member(x, y, loss_mask, val_mask, config, seed, n_epochs, early_stop, device, is_canceled, on_epoch):
+    """One member alone (see ``_fit_members``): (state_dict on cpu, epochs used, validation score, info)."""
+    (state, used, score, run), = _fit_members(x, y, loss_mask, val_mask, config, [seed], n_epochs,
+                                              "member" if early_stop else None, device, is_canceled, None)
+    return state, used, score, {"epochs_run": run}
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -584,37 +654,39 @@ def train_well(record, config, roles, progress=None, is_canceled=None, periods=N
     y = torch.as_tensor(y_np, device=device)
     refit = config.refit and val_mask.any()
     n_members = config.ensemble
+    seeds = [int(config.seed) + k for k in range(n_members)]
     phases = 2 if refit else 1
 
-    def member_progress(k, phase, total_epochs):
-        def cb(epoch, score):
+    def phase_progress(phase):
+        def cb(epoch, total, score):
             if progress is not None:
-                frac = (k + (phase + epoch / total_epochs) / phases) / n_members
-                msg = f"well {record.well_id}: member {k + 1}/{n_members}, {'refit ' if phase else ''}epoch {epoch}"
-                progress(min(1.0, frac), msg)
+                frac = (phase + epoch / max(1, total)) / phases
+                what = "refit on train + validation" if phase else "training"
+                progress(min(1.0, frac), f"well {record.well_id}: {what}, epoch {epoch}")
         return cb
 
-    members, epochs_used, val_scores, epochs_run = [], [], [], []
-    for k in range(n_members):
-        seed = int(config.seed) + k
-        state, used, score, hist = _fit_member(x, y, train_mask, val_mask, config, seed, config.epochs, True, device,
-                                               is_canceled, member_progress(k, 0, config.epochs))
-        run = hist["epochs_run"]
-        if refit:
-            state, _, _, _ = _fit_member(x, y, train_mask | val_mask, val_mask, config, seed, used, False, device,
-                                         is_canceled, member_progress(k, 1, used))
-            run += used
-        epochs_run.append(int(run))
+    mode = None if config.early_stopping == "none" else config.early_stopping
+    fits = _fit_members(x, y, train_mask, val_mask, config, seeds, config.epochs, mode, device, is_canceled,
+                        phase_progress(0))
+    epochs_used = [f[1] for f in fits]
+    val_scores = [None if f[2] is None else float(f[2]) for f in fits]
+    epochs_run = [f[3] for f in fits]
+    states = [f[0] for f in fits]
+    if refit:
+        refits = _fit_members(x, y, train_mask | val_mask, val_mask, config, seeds, epochs_used, None, device,
+                              is_canceled, phase_progress(1))
+        states = [f[0] for f in refits]
+        epochs_run = [a + f[3] for a, f in zip(epochs_run, refits)]
+    members = []
+    for state in states:
         m = WellLSTM(x.shape[1], config.hidden, config.dropout)
         m.load_state_dict(state)
         m.eval()
         members.append(m)
-        epochs_used.append(int(used))
-        val_scores.append(None if score is None else float(score))
     tw.members = members
     tw.info = {"epochs": epochs_used, "epochs_run": epochs_run, "val_score_early_stopping": val_scores,
                "refit": bool(refit),
-               "device": str(device), "seeds": [int(config.seed) + k for k in range(n_members)]}
+               "device": str(device), "seeds": seeds, "early_stopping": config.early_stopping}
     # simulation over the whole record and metrics
     dates, sims = tw.simulate_members(prep["features"])
     sim = pd.DataFrame({"date": dates, "observed": prep["level"].to_numpy()[lookback:],

@@ -24,8 +24,8 @@ MODEL_PATH = ROOT / "processing" / "models" / "groundwater_dynamics.model3"
 MODEL_NAME = "Groundwater dynamics workflow"  # the name in the file (the modeler's title); the toolbox id is
 MODEL_GROUP = "Maps and reports"              # set in processing/shipped_models.py, never derived from it
 
-# model inputs: (name, description); names are those of the child algorithms, the data contract of this model
-NUMBERS = (  # integer inputs: (name, description, default, minimum); None: the child algorithm's default
+# Input names are those of the child algorithms' parameters: never rename them (the data contract of the model).
+NUMBERS = (  # optional integer inputs: (name, description, default, minimum); None: the child algorithm's default
     ("LOOKBACK", "Look-back / warm-up (days; empty: the trainer's default)", None, 7),
     ("HIDDEN", "LSTM hidden units (empty: the trainer's default)", None, 1),
     ("EPOCHS", "Maximum epochs (empty: the trainer's default)", None, 1),
@@ -35,7 +35,9 @@ NUMBERS = (  # integer inputs: (name, description, default, minimum); None: the 
     ("DAYS_PER_PERIOD", "Days explained per period and winter (0: all)", 60, 0),
 )
 
-# model outputs: (child id, child output, model output name, description)
+# Model outputs: (child id, child output, model output name, description). QGIS names the model's destination
+# parameter '<child id>:<model output name>' (classify:WELLS, train:SIMULATION, ...): these are the names on the
+# qgis_process command line and in the results, so child ids and output names are part of the contract too.
 OUTPUTS = (
     ("classify", "OUTPUT", "WELLS", "Analysed wells (styled by dynamics type)"),
     ("train", "SIMULATION", "SIMULATION", "Simulated levels"),
@@ -58,8 +60,8 @@ HELP = {
         "dynamics type (in a GeoPackage the style is stored as its default style), the simulated levels, the "
         "attribution table, the freeze-thaw calendar and the model folder.\n\n"
         "The same model file is groundwater_dynamics.model3 in the plugin's processing/models folder: open it "
-        "in the Model Designer (Model \u203a Open Model) to adapt it, or run it with "
-        "qgis_process run <path to the .model3>."),
+        "in the Model Designer (Model \u203a Open Model) to adapt it and save your version under a new name "
+        "in your own models folder, or run it with qgis_process run <path to the .model3>."),
     "ALG_CREATOR": "Groundwater LSTM",
     "ALG_HELP_CREATOR": "Groundwater LSTM",
     "WELLS": "Monitoring wells (points) with a well ID field.",

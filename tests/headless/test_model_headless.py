@@ -112,7 +112,19 @@ def test_model_runs_by_id_to_shapefile_and_csv(qgis_process, sample, tmp_path):
 def test_model_bad_input_exits_non_zero_and_writes_nothing(qgis_process, tmp_path):
     proc = qgis_process("run", MODEL, "--", f"WELLS={tmp_path / 'missing.gpkg'}",
                         f"LEVELS={tmp_path / 'missing.csv'}", f"FORCING={tmp_path / 'missing.csv'}",
-                        f"classify:WELLS={tmp_path / 'o.gpkg'}", f"train:MODEL_FOLDER={tmp_path / 'models'}")
+                        f"classify:WELLS={tmp_path / 'o.gpkg'}", f"train:SIMULATION={tmp_path / 's.csv'}",
+                        f"explain:ATTRIBUTION={tmp_path / 'a.csv'}", f"freezethaw:CALENDAR={tmp_path / 'c.csv'}",
+                        f"train:MODEL_FOLDER={tmp_path / 'models'}")
+    out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "Traceback" not in proc.stdout + proc.stderr
-    assert not (tmp_path / "o.gpkg").exists() and not (tmp_path / "models").exists()
+    assert "missing.gpkg" in out and "Traceback" not in out
+    assert not list(tmp_path.iterdir())  # nothing written: refused before the first step
+
+
+def test_model_outputs_are_required_on_the_command_line(qgis_process, sample, tmp_path):
+    # qgis_process gives no temporary default to a model output: it names the ones left out
+    proc = qgis_process("run", MODEL, "--", *(f"{k}={v}" for k, v in sample.items()))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    for name in OUTPUTS:
+        assert name in out, name

@@ -282,3 +282,27 @@ def test_model_run_reports_progress_from_every_step(model_run):
                      "Styled"):
         assert expected in text, expected
     assert feedback.values and max(feedback.values) >= 80
+
+
+def test_model_run_and_load_results_with_temporary_outputs(provider, sample):
+    # the toolbox path: temporary outputs (memory layers) loaded into the project; the wells come styled
+    import processing
+    from qgis.core import QgsProject
+
+    project = QgsProject.instance()
+    before = set(project.mapLayers())
+    smallest = {"LOOKBACK": 30, "HIDDEN": 4, "EPOCHS": 1, "ENSEMBLE": 1, "SEED": 3, "N_SAMPLES": 4,
+                "DAYS_PER_PERIOD": 3}
+    try:
+        res = processing.runAndLoadResults(ALG_ID, {**sample, **smallest, **{name: "TEMPORARY_OUTPUT"
+                                                                            for name in OUTPUTS}})
+        assert OUTPUTS <= set(res)
+        added = [project.mapLayer(i) for i in set(project.mapLayers()) - before]
+        by_name = {layer.name(): layer for layer in added}
+        assert {"WELLS", "SIMULATION", "ATTRIBUTION", "CALENDAR"} <= set(by_name), sorted(by_name)
+        wells = by_name["WELLS"]
+        assert wells.featureCount() == 3 and "dyn_type" in wells.fields().names()
+        assert wells.renderer().type() == "categorizedSymbol" and wells.renderer().classAttribute() == "dyn_type"
+        assert Path(res["train:MODEL_FOLDER"], "manifest.json").is_file()
+    finally:
+        project.removeMapLayers(list(set(project.mapLayers()) - before))
