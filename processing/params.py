@@ -157,6 +157,8 @@ def read_forcing(alg, parameters, context, feedback):
             require_fields(source, [id_col], "Forcing")
     roles = {}
     for name, role, default, label in ROLE_PARAMS:
+        if name in parameters and parameters[name] in ("", [], None) and role != "precip":
+            continue  # left empty on purpose: the role is absent
         col = alg.parameterAsFields(parameters, name, context)
         col = col[0] if col else None
         if not col:

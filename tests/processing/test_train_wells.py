@@ -1,9 +1,10 @@
 """trainwells through real Processing: a tiny sample network, tiny LSTMs, real files."""
 import json
+import math
 import sqlite3
 
 import pytest
-from qgis.core import QgsProcessingException, QgsProcessingFeedback, QgsVectorLayer
+from qgis.core import NULL, QgsProcessingException, QgsProcessingFeedback, QgsVectorLayer
 
 TINY = {"LOOKBACK": 60, "HIDDEN": 8, "EPOCHS": 4, "ENSEMBLE": 2, "SEED": 3}
 
@@ -40,7 +41,8 @@ def test_trainwells_writes_scores_simulation_and_models(run_alg, sample, tmp_pat
     for f in feats:
         assert f["status"] == "ok"
         assert f["n_obs"] > 100
-        assert -10 < f["nse_test"] <= 1 and f["rmse_test"] > 0
+        # four epochs of a tiny LSTM: the scores are real numbers, not good ones (skill is in make bench)
+        assert math.isfinite(f["nse_test"]) and f["nse_test"] <= 1 and f["rmse_test"] > 0
     with sqlite3.connect(out) as con:
         cols = [r[1] for r in con.execute("pragma table_info(simulation)")]
         n = con.execute("select count(*) from simulation").fetchone()[0]
@@ -115,7 +117,7 @@ def test_simulatelevels_past_last_observation(run_alg, sample, tmp_path):
     for w, days in per_well.items():
         assert len(days) >= 4 * 365 - 60 - 5
         assert all(s is not None for _, _, s in days)
-        assert any(o is None or o != o for _, o, _ in days)  # days without a reading stay empty
+        assert any(o is None or o == NULL for _, o, _ in days)  # days without a reading stay empty
 
 
 def test_simulatelevels_refuses_other_drivers(run_alg, sample, tmp_path):
