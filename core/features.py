@@ -16,6 +16,15 @@ Features, in the order of :func:`feature_names`:
 - with temperature, ``frost_index``: accumulated freezing degree-days that decay each day and are worked off
   by thaw, ``F_t = max(0, frost_decay * F_{t-1} - T_t)`` (the continuous frozen-ground index of Molnau and
   Bissell 1983 without the snow-insulation term, so it belongs to ``temp`` alone);
+- with temperature (``frozen_ground``), ``frozen_thickness`` (m): the thickness of the still-frozen layer by
+  the Stefan relation, as :mod:`.periods` thinks about frost. Freezing degree-days ``FDD`` accumulate from the
+  winter's first frost; once it thaws, thawing degree-days ``TDD`` accumulate (a day below 0 degC first
+  refreezes the thawed top); frost depth ``z_f = frost_a * sqrt(FDD)``, thawed fraction
+  ``min(1, sqrt(TDD / (thaw_factor * FDD)))`` (``thaw_factor`` as in :class:`.periods.PeriodConfig`), frozen
+  thickness ``z_f * (1 - thawed fraction)``; when the layer has thawed through, FDD and TDD restart from 0.
+  Unlike the decaying frost index it keeps the winter's frost until the thaw has worked it off (into May-June
+  on a cold winter), which is the state that blocks infiltration and evaporation and returns the ice water.
+  It is a function of temperature alone, so it belongs to ``temp``;
 - with temperature and no potential-evaporation role, ``pet_oudin``: Oudin et al. (2005) potential
   evaporation ``PE = Ra / (lambda rho) * (T + 5) / 100`` for ``T > -5`` degC, else 0, in mm/day, with ``Ra``
   the FAO-56 extraterrestrial radiation at the well's latitude (``default_lat`` = 45 degrees when it is
@@ -27,7 +36,15 @@ Features, in the order of :func:`feature_names`:
   (``pet_meanN`` or ``pet_oudin_meanN``). The net input (input minus evaporation) was the series that moved
   skill on the Swiss wells; it is deliberately split into these two families so that each rolling feature
   belongs to as few drivers as possible (the network can still form the difference);
-- river stage and pumping: ``river_mean30``, ``pumping_mean30`` (``aux_window`` days).
+- river stage and pumping: ``river_mean30``, ``pumping_mean30`` (``aux_window`` days), and the long memory
+  of pumping, ``pumping_mean90``, ``pumping_mean180``, ``pumping_mean365`` (``pumping_windows`` days; a
+  window equal to ``aux_window`` is not repeated): the recovery of the water table through the winter after
+  a summer of irrigation, and the multi-year decline as the pumping grows, are responses to months and years
+  of pumping that a 30-day mean does not carry. All belong to ``pumping``.
+
+Model folders saved before ``frozen_ground`` and ``pumping_windows`` existed store a feature configuration
+that spells out every older parameter and lacks these two; :meth:`FeatureConfig.from_dict` reads such a
+configuration with both off, so the old models get the inputs they were trained on.
 
 Other drivers are taken as they are. Recursions start from zero on the first day and rolling means use
 expanding windows until they are full, so no value is NaN.
@@ -62,10 +79,15 @@ class FeatureConfig:
     aux_window: int = 30  # days, rolling mean of river stage and pumping
     doy: bool = True  # day of year as sin/cos
     default_lat: float = 45.0  # degrees, for Oudin PET when a well's latitude is unknown
+    frozen_ground: bool = True  # frozen-layer thickness (Stefan) from temperature
+    frost_a: float = 0.04  # m / sqrt(degC day), Stefan frost-depth coefficient
+    thaw_factor: float = 0.35  # thawing degree-days per freezing degree-day to thaw the layer (core.periods)
+    pumping_windows: Tuple[int, ...] = (90, 180, 365)  # days, long rolling means of pumping
 
     def __post_init__(self):
         object.__setattr__(self, "windows", tuple(int(w) for w in self.windows))
-        if any(w < 1 for w in self.windows) or int(self.aux_window) < 1:
+        object.__setattr__(self, "pumping_windows", tuple(int(w) for w in self.pumping_windows))
+        if any(w < 1 for w in self.windows + self.pumping_windows) or int(self.aux_window) < 1:
             raise InputError(f"rolling windows must be at least 1 day (got {self.windows}, {self.aux_window})",
                              field="windows", fix="give windows of 1 day or more")
         if self.melt_factor < 0:
@@ -74,19 +96,32 @@ class FeatureConfig:
         if not 0 <= self.frost_decay <= 1:
             raise InputError(f"frost decay {self.frost_decay} is outside 0..1", field="frost_decay",
                              fix="give a daily decay factor between 0 and 1 (about 0.97)")
+        if not self.frost_a > 0 or not self.thaw_factor > 0:
+            raise InputError(f"frost coefficient {self.frost_a} and thaw factor {self.thaw_factor} must be positive",
+                             field="thaw_factor", fix="give frost_a about 0.04 and thaw_factor about 0.35")
 
     def to_dict(self):
         d = asdict(self)
         d["windows"] = list(self.windows)
+        d["pumping_windows"] = list(self.pumping_windows)
         return d
 
     @classmethod
     def from_dict(cls, d):
         names = {f.name for f in fields(cls)}
         d = {k: v for k, v in dict(d or {}).items() if k in names}
-        if "windows" in d:
-            d["windows"] = tuple(d["windows"])
+        if _OLD_FIELDS <= set(d) and not (_NEW_FIELDS & set(d)):
+            # a configuration saved with a model before the frozen-ground and long pumping inputs existed
+            d.update(frozen_ground=False, pumping_windows=())
+        for k in ("windows", "pumping_windows"):
+            if k in d:
+                d[k] = tuple(d[k])
         return cls(**d)
+
+
+_OLD_FIELDS = {"snow_threshold", "melt_threshold", "melt_factor", "frost_decay", "windows", "aux_window", "doy",
+               "default_lat"}
+_NEW_FIELDS = {"frozen_ground", "frost_a", "thaw_factor", "pumping_windows"}
 
 
 def _pet_source(roles):
@@ -106,6 +141,8 @@ def _plan(roles: Roles, config: FeatureConfig) -> List[Tuple[str, Dict[str, floa
         plan += [("snow_store", dict(half)), ("snowmelt", dict(half)), ("liquid_input", dict(half))]
     if roles.temp:
         plan.append(("frost_index", {"temp": 1.0}))
+        if config.frozen_ground:
+            plan.append(("frozen_thickness", {"temp": 1.0}))
     if roles.temp and not roles.pet:
         plan.append(("pet_oudin", {"temp": 1.0}))
     if config.doy:
@@ -120,12 +157,22 @@ def _plan(roles: Roles, config: FeatureConfig) -> List[Tuple[str, Dict[str, floa
     for d in ("river", "pumping"):
         if roles.column(d):
             plan.append((f"{d}_mean{config.aux_window}", {d: 1.0}))
+    if roles.column("pumping"):
+        plan += [(f"pumping_mean{w}", {"pumping": 1.0}) for w in _pumping_windows(config)]
     names = [n for n, _ in plan]
     clash = sorted({n for n in names if names.count(n) > 1})
     if clash:
         raise InputError(f"the driver name '{clash[0]}' is also the name of a derived feature", field=clash[0],
                          fix="rename that forcing column (for example with a prefix) and choose it again")
     return plan
+
+
+def _pumping_windows(config):
+    out = []
+    for w in config.pumping_windows:
+        if w != int(config.aux_window) and w not in out:
+            out.append(w)
+    return out
 
 
 def feature_names(roles: Roles, config: FeatureConfig = FeatureConfig(), has_lat: bool = True) -> List[str]:
@@ -194,6 +241,28 @@ def frost_index(temp, decay=0.97):
     return out
 
 
+def frozen_thickness(temp, frost_a=0.04, thaw_factor=0.35):
+    """Thickness (m) of the still-frozen layer: Stefan frost depth ``frost_a * sqrt(FDD)`` times one minus
+    the thawed fraction ``min(1, sqrt(TDD / (thaw_factor * FDD)))``; a cold day refreezes the thawed top
+    first; FDD and TDD restart once the layer has thawed through. Starts unfrozen."""
+    out = np.empty(len(temp), dtype=float)
+    fdd = tdd = 0.0
+    for i, t in enumerate(np.asarray(temp, dtype=float).tolist()):
+        if t < 0.0:
+            fdd += max(-t - tdd, 0.0)
+            tdd = max(tdd + t, 0.0)
+        elif fdd > 0.0:
+            tdd += t
+        if fdd > 0.0:
+            thawed = min(1.0, math.sqrt(tdd / (thaw_factor * fdd)))
+            out[i] = frost_a * math.sqrt(fdd) * (1.0 - thawed)
+            if thawed >= 1.0:
+                fdd = tdd = 0.0
+        else:
+            out[i] = 0.0
+    return out
+
+
 def _rolling(values, window):
     return pd.Series(values).rolling(int(window), min_periods=1).mean().to_numpy()
 
@@ -233,6 +302,8 @@ def derive_features(frame: pd.DataFrame, roles: Roles, lat: Optional[float] = No
         out["snow_store"], out["snowmelt"], out["liquid_input"] = store, melt, rain + melt
     if roles.temp:
         out["frost_index"] = frost_index(drv["temp"], config.frost_decay)
+        if config.frozen_ground:
+            out["frozen_thickness"] = frozen_thickness(drv["temp"], config.frost_a, config.thaw_factor)
     doy = frame.index.dayofyear.to_numpy()
     if roles.temp and not roles.pet:
         use_lat = lat
@@ -254,6 +325,9 @@ def derive_features(frame: pd.DataFrame, roles: Roles, lat: Optional[float] = No
     for d in ("river", "pumping"):
         if roles.column(d):
             out[f"{d}_mean{config.aux_window}"] = _rolling(drv[d], config.aux_window)
+    if roles.column("pumping"):
+        for w in _pumping_windows(config):
+            out[f"pumping_mean{w}"] = _rolling(drv["pumping"], w)
     names = [n for n, _ in plan]
     result = pd.DataFrame({n: out[n] for n in names}, index=frame.index, dtype=float)
     result.attrs["notes"] = notes

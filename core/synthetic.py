@@ -9,7 +9,10 @@ Weather (one regional weather, small per-well perturbations; :func:`regional_wea
     anomalies. Precipitation (mm/day): wet days drawn per month (few in winter, many in July), gamma amounts
     scaled to monthly normals (about 450 mm/year, two thirds of it June-August), wet and dry years.
     Potential evaporation (mm/day): Hargreaves (extraterrestrial radiation from latitude and day of year,
-    temperature, diurnal range), lower on wet days; about 800-1000 mm/year. River stage (m a.s.l.): three
+    temperature, diurnal range), lower on wet days, times a cloudiness and wind factor of its own that
+    temperature does not explain (:func:`_radiation_factor`: weather systems of a few days, spells of weeks,
+    year to year, cloudier around wet days; about 25 % day to day, 10 % on monthly means) so that
+    potential evaporation and temperature are separable drivers; about 800-1000 mm/year. River stage (m a.s.l.): three
     gauges (Nen, Songhua, Second Songhua) with low ice-covered winter stage, a spring freshet at break-up, a
     summer flood season driven by basin rainfall, and wet/dry years. Pumping (m3/day): irrigation wells pump
     roughly May-August, not on rainy days, with a multi-year rise of the irrigated area; other wells have a
@@ -548,6 +551,27 @@ def _design_wells(n, rng):
     return sorted(wells, key=lambda w: -w["y"])
 
 
+def _radiation_factor(weather, rng, m):
+    """Cloudiness and wind: the part of potential evaporation that temperature does not explain.
+
+    A regional log-anomaly of three parts (weather systems of a few days: AR(1) 0.7, sd ``PET_SD_DAYS``; wet
+    and dry spells of weeks: AR(1) 0.97, sd ``PET_SD_SPELLS``; year to year, sd ``PET_SD_YEARS``), cloudier on
+    and around wet days, plus a little local noise; scaled to a mean of 1 so the annual total stays that of
+    Hargreaves. Returns a (days, wells) factor.
+    """
+    n = len(weather["doy"])
+    wet = weather["wet"].astype(float)
+    around = np.minimum(np.convolve(wet, [0.5, 1.0, 0.5], mode="same"), 1.0)
+    years = len(weather["years"])
+    log_f = (_ar1(rng, n, (), 0.7, PET_SD_DAYS) + _ar1(rng, n, (), 0.97, PET_SD_SPELLS)
+             + rng.normal(0, PET_SD_YEARS, years)[weather["year_index"]] - 0.15 * around)
+    f = np.exp(log_f[:, None] + _ar1(rng, n, (m,), 0.5, 0.05))
+    return f / f.mean()
+
+
+PET_SD_DAYS, PET_SD_SPELLS, PET_SD_YEARS = 0.18, 0.15, 0.06
+
+
 def _well_forcing(dates, weather, gauges, wells, rng):
     """Per-well daily forcing (dict of (days, wells) arrays) from the regional weather."""
     n, m = len(dates), len(wells)
@@ -563,7 +587,8 @@ def _well_forcing(dates, weather, gauges, wells, rng):
     precip = weather["precip"][:, None] * local * wetness
     wet = precip > 0.5
     dtr = _annual_curve(_DTR, doy)[:, None] - 3.0 * wet + _ar1(rng, n, (m,), 0.5, 1.0)
-    pet = 1.15 * hargreaves_pet(temp, lat[None, :], doy[:, None], dtr) * np.where(wet, 0.75, 1.0)
+    pet = (1.15 * hargreaves_pet(temp, lat[None, :], doy[:, None], dtr) * np.where(wet, 0.75, 1.0)
+           * _radiation_factor(weather, rng, m))
     river = np.column_stack([w["reach"] + gauges[w["river"]] * (1.0 if w["kind"] == "infiltration-runoff"
                                                                    else rng.uniform(0.7, 1.0))
                              for w in wells])

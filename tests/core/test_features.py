@@ -111,20 +111,64 @@ def test_precip_only_pet_river_pumping_and_other():
     feats, drivers = F.derive_features(frame, roles, config=cfg)
     assert list(feats.columns) == F.feature_names(roles, cfg, has_lat=False) == [
         "precip", "pet", "river", "pumping", "soil_t", "precip_mean7", "precip_mean60", "pet_mean7", "pet_mean60",
-        "river_mean30", "pumping_mean30"]
+        "river_mean30", "pumping_mean30", "pumping_mean90", "pumping_mean180", "pumping_mean365"]
     assert drivers["precip_mean60"] == {"precip": 1.0} and drivers["pet_mean7"] == {"pet": 1.0}
     assert drivers["river_mean30"] == {"river": 1.0} and drivers["soil_t"] == {"soil_t": 1.0}
     np.testing.assert_allclose(feats["pumping_mean30"].iloc[200], frame["pumping"].iloc[171:201].mean())
+    # the long memory of pumping: expanding until full, then the last N days; all belong to pumping
+    np.testing.assert_allclose(feats["pumping_mean365"].iloc[200], frame["pumping"].iloc[:201].mean())
+    np.testing.assert_allclose(feats["pumping_mean90"].iloc[300], frame["pumping"].iloc[211:301].mean())
+    assert all(drivers[f"pumping_mean{w}"] == {"pumping": 1.0} for w in (90, 180, 365))
+    # a long window equal to the 30-day window is not repeated; none without a pumping role
+    cfg30 = F.FeatureConfig(windows=(7,), doy=False, pumping_windows=(30, 90))
+    assert [n for n in F.feature_names(roles, cfg30) if n.startswith("pumping_mean")] == ["pumping_mean30",
+                                                                                           "pumping_mean90"]
+    assert not any(n.startswith("pumping_mean") for n in F.feature_names(PT))
     # temp given as well as pet: no Oudin
     roles2 = Roles(precip="precip", temp="temp", pet="pet")
     assert "pet_oudin" not in F.feature_names(roles2)
     assert "pet_mean30" in F.feature_names(roles2)
 
 
+def test_frozen_thickness_by_hand():
+    # 4 days at -25: FDD 100, depth 0.04 * 10 = 0.4 m; then thaw at +5/day: thaw_factor 0.25 needs TDD 25
+    t = [-25.0] * 4 + [5.0] * 6
+    z = F.frozen_thickness(t, frost_a=0.04, thaw_factor=0.25)
+    fdd = np.array([25, 50, 75, 100.0])
+    np.testing.assert_allclose(z[:4], 0.04 * np.sqrt(fdd))
+    tdd = np.array([5, 10, 15, 20, 25.0])
+    np.testing.assert_allclose(z[4:9], 0.4 * (1 - np.minimum(1, np.sqrt(tdd / 25.0))))
+    assert z[8] == 0.0 and z[9] == 0.0     # thawed through: the winter's frost is gone
+    # a cold day after a partial thaw first refreezes the thawed top: TDD 10 -> 4, FDD unchanged
+    z2 = F.frozen_thickness([-25.0] * 4 + [5.0, 5.0, -6.0], frost_a=0.04, thaw_factor=0.25)
+    assert z2[-1] == pytest.approx(0.4 * (1 - np.sqrt(4 / 25.0)))
+    # longer than the decaying frost index: frost still in the ground weeks into the thaw
+    assert (F.frozen_thickness([-10.0] * 100 + [2.0] * 40) > 0).sum() == 140
+
+
+def test_frozen_ground_feature_belongs_to_temperature():
+    frame = _frame(days=500)
+    feats, drivers = F.derive_features(frame, PT)
+    assert drivers["frozen_thickness"] == {"temp": 1.0}
+    np.testing.assert_allclose(feats["frozen_thickness"], F.frozen_thickness(frame["temp"].to_numpy()))
+    assert "frozen_thickness" not in F.feature_names(PT, F.FeatureConfig(frozen_ground=False))
+    assert "frozen_thickness" not in F.feature_names(Roles(precip="precip"))
+
+
+def test_config_of_an_older_model_keeps_its_inputs():
+    old = {k: v for k, v in F.FeatureConfig().to_dict().items() if k in F._OLD_FIELDS}
+    cfg = F.FeatureConfig.from_dict(old)
+    roles = Roles(precip="precip", temp="temp", pumping="pumping")
+    names = F.feature_names(roles, cfg)
+    assert "frozen_thickness" not in names and "pumping_mean365" not in names and "pumping_mean30" in names
+    # a partial dict (keyword arguments) gets the current defaults
+    assert "frozen_thickness" in F.feature_names(roles, F.FeatureConfig.from_dict({"melt_factor": 2.0}))
+
+
 def test_config_round_trip_and_checks():
     cfg = F.FeatureConfig(melt_factor=2.5, windows=[10, 20], doy=False)
     d = cfg.to_dict()
-    assert d["windows"] == [10, 20]
+    assert d["windows"] == [10, 20] and d["pumping_windows"] == [90, 180, 365]
     assert F.FeatureConfig.from_dict(d) == cfg
     assert F.FeatureConfig.from_dict({**d, "unknown_future_key": 1}) == cfg
     with pytest.raises(InputError, match="melt_factor"):

@@ -156,6 +156,29 @@ def test_frames_columns_dtypes_and_units(net):
     assert tr["effect"].between(0, 10).all()
 
 
+def test_potential_evaporation_is_separable_from_temperature(net):
+    """PET has variation of its own (cloudiness, wind): within a month temperature and wet days explain well
+    under the ~90 % that Hargreaves alone gives, and its 30-day anomalies are only loosely tied to those of
+    temperature, so the two are separable drivers; the annual total stays 800-1000 mm."""
+    f = net.forcing.copy()
+    f = f[f["pet"] > 0.2]
+    r2 = []
+    for _, d in f.groupby(f["date"].dt.month):
+        x = np.column_stack([np.ones(len(d)), d["temp"], d["precip"] > 0.5])
+        y = np.log(d["pet"].to_numpy())
+        res = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
+        r2.append(1 - res.var() / y.var())
+    assert np.mean(r2) < 0.75, r2
+    g = net.forcing.copy()
+    roll = g.groupby("well_id")[["pet", "temp"]].transform(lambda s: s.rolling(30).mean())
+    roll["doy"] = g["date"].dt.dayofyear
+    roll = roll.dropna()
+    anom = roll[["pet", "temp"]] - roll.groupby("doy")[["pet", "temp"]].transform("mean")
+    assert anom["pet"].corr(anom["temp"]) < 0.6
+    annual = g.groupby(["well_id", g["date"].dt.year])["pet"].sum().groupby("well_id").mean()
+    assert annual.between(800, 1000).all(), annual.describe()
+
+
 def test_observations_are_like_a_real_network(net):
     lv, w = net.levels, net.wells.set_index("well_id")
     n = lv.groupby("well_id")["level"].size()
