@@ -24,7 +24,9 @@ def main(argv=None):
     for case in args.case or CASES:
         mod = importlib.import_module(f".{case}", __package__)
         try:
-            emit(mod.run(quick=args.quick))
+            result = mod.run(quick=args.quick)
+            for line in (result if isinstance(result, list) else [result]):
+                emit(line)
         except Exception as exc:  # a broken case reports itself and the others still run
             traceback.print_exc(file=sys.stderr)
             emit({"case": case, "error": f"{type(exc).__name__}: {exc}", "wells": 0, "seconds": None,
