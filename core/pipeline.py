@@ -47,6 +47,13 @@ def calendars(records, roles, config=None):
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 
+def _latitudes(wells):
+    """well_id -> latitude (for Oudin evaporation), or None when the wells frame has no ``lat``."""
+    if "lat" not in wells.columns:
+        return None
+    return {data.normalise_id(w): (None if pd.isna(v) else float(v)) for w, v in zip(wells["well_id"], wells["lat"])}
+
+
 @dataclass
 class TrainingRun:
     """What ``train`` returns: the core result plus the wells skipped before training and the labels."""
@@ -93,9 +100,7 @@ def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id"
 
     config = (config or training.TrainConfig()).validate()
     well_ids = [data.normalise_id(w) for w in wells["well_id"]]
-    lats = None
-    if "lat" in wells.columns:
-        lats = {data.normalise_id(w): (None if pd.isna(v) else float(v)) for w, v in zip(wells["well_id"], wells["lat"])}
+    lats = _latitudes(wells)
     if progress:
         progress(0.0, "Checking levels and forcing")
     records, skipped = data.prepare_wells(
@@ -134,9 +139,7 @@ def simulate(model_folder, wells, forcing, roles, *, levels=None, level_fields=(
     ids = [data.normalise_id(w) for w in wells["well_id"]]
     usable = net.check_compatible(roles, list(forcing.columns), ids)
     skipped = {w: "no model for this well in the model folder" for w in ids if w not in usable}
-    lats = None
-    if "lat" in wells.columns:
-        lats = {data.normalise_id(w): (None if pd.isna(v) else float(v)) for w, v in zip(wells["well_id"], wells["lat"])}
+    lats = _latitudes(wells)
     records, bad = data.prepare_forcing_only(
         forcing, roles, usable, warmup_days=net.config.lookback, levels=levels, level_fields=tuple(level_fields),
         forcing_id_col=forcing_id_col, forcing_date_col=forcing_date_col, latitudes=lats, log=log,
@@ -199,9 +202,7 @@ def explain_folder(model_folder, wells, forcing, roles, config=None, *, forcing_
     ids = [data.normalise_id(w) for w in wells["well_id"]]
     usable = net.check_compatible(roles, list(forcing.columns), ids)
     skipped = {w: "no model for this well in the model folder" for w in ids if w not in usable}
-    lats = None
-    if "lat" in wells.columns:
-        lats = {data.normalise_id(w): (None if pd.isna(v) else float(v)) for w, v in zip(wells["well_id"], wells["lat"])}
+    lats = _latitudes(wells)
     records, bad = data.prepare_forcing_only(
         forcing, roles, usable, warmup_days=net.config.lookback, forcing_id_col=forcing_id_col,
         forcing_date_col=forcing_date_col, latitudes=lats, log=log, is_canceled=is_canceled)
