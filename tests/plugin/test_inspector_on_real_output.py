@@ -18,7 +18,8 @@ def real_output(qgis_app, qgis_processing, tmp_path_factory):
 
     registry = QgsApplication.processingRegistry()
     provider = registry.providerById("groundwaterlstm")
-    if provider is None:
+    added = provider is None
+    if added:
         provider = GroundwaterLstmProvider()
         registry.addProvider(provider)
     d = tmp_path_factory.mktemp("real_analysis")
@@ -37,6 +38,8 @@ def real_output(qgis_app, qgis_processing, tmp_path_factory):
         "PERIODS_OUTPUT": f"ogr:dbname='{out}' table=periods",
         "MODEL_FOLDER": str(d / "models"), "REPORT": str(d / "report.html")})
     yield out, provider
+    if added:  # a provider Python collects loses its algorithms: hand the registry back as we found it
+        registry.removeProvider(provider)
 
 
 def test_inspector_shows_a_well_of_a_real_analysis(real_output, qgis_iface, dock, artifacts_dir):
