@@ -377,6 +377,18 @@ def _reasons(problems):
 
 
 # ------------------------------------------------------------------------------------------------ forcing
+
+def _annual_sum_problems(annual, name, low, high, high_fix):
+    """[(problem, fix)] when a daily driver's annual sum (mm/year) is implausibly low (metres per day?) or high."""
+    if annual < low:
+        fix = (f"give {name} in mm/day: if it is in m/day, multiply by 1000 (that gives {annual * 1000:.0f} "
+               f"mm/year)" if annual * 1000 >= low else f"check that the field holds daily {name} in mm/day")
+        return [(f"{name} sums to only {annual:.3g} mm/year on average (expected mm/day; under {low:g} mm/year "
+                 f"looks like metres per day)", fix)]
+    if annual > high:
+        return [(f"{name} sums to {annual:.0f} mm/year on average (over {high:g} mm/year)", high_fix)]
+    return []
+
 def _unit_problems(driver, values, dates):
     """[(problem, fix)] for a driver series in obviously wrong units (precip mm/day, temp degC, pet mm/day)."""
     v = values[np.isfinite(values)]
@@ -394,33 +406,16 @@ def _unit_problems(driver, values, dates):
                         "precipitation cannot be negative: correct or blank these values "
                         "(and check that the field holds precipitation in mm/day)"))
         elif long_enough:
-            annual = mean * 365.25
-            if annual < PRECIP_MIN_MM_YEAR:
-                fix = (f"give precipitation in mm/day: if it is in m/day, multiply by 1000 "
-                       f"(that gives {annual * 1000:.0f} mm/year)" if annual * 1000 >= PRECIP_MIN_MM_YEAR
-                       else "check that the field holds daily precipitation in mm/day")
-                out.append((f"precipitation sums to only {annual:.3g} mm/year on average (expected mm/day; under "
-                            f"{PRECIP_MIN_MM_YEAR:g} mm/year looks like metres per day)", fix))
-            elif annual > PRECIP_MAX_MM_YEAR:
-                out.append((f"precipitation sums to {annual:.0f} mm/year on average (over "
-                            f"{PRECIP_MAX_MM_YEAR:g} mm/year)",
-                            "give daily totals in mm/day (tenths of a millimetre: divide by 10; "
-                            "not cumulative totals)"))
+            out += _annual_sum_problems(mean * 365.25, "precipitation", PRECIP_MIN_MM_YEAR, PRECIP_MAX_MM_YEAR,
+                                        "give daily totals in mm/day (tenths of a millimetre: divide by 10; "
+                                        "not cumulative totals)")
     elif driver == "pet":
         if mean < 0:
             out.append((f"potential evaporation is negative on average ({mean:.3g} mm/day)",
                         "give potential evaporation as a positive loss in mm/day"))
         elif long_enough:
-            annual = mean * 365.25
-            if annual < PET_MIN_MM_YEAR:
-                fix = (f"give potential evaporation in mm/day: if it is in m/day, multiply by 1000 "
-                       f"(that gives {annual * 1000:.0f} mm/year)" if annual * 1000 >= PET_MIN_MM_YEAR
-                       else "check that the field holds potential evaporation in mm/day")
-                out.append((f"potential evaporation sums to only {annual:.3g} mm/year on average (expected mm/day; "
-                            f"under {PET_MIN_MM_YEAR:g} mm/year looks like metres per day)", fix))
-            elif annual > PET_MAX_MM_YEAR:
-                out.append((f"potential evaporation sums to {annual:.0f} mm/year on average (over "
-                            f"{PET_MAX_MM_YEAR:g} mm/year)", "give daily totals in mm/day"))
+            out += _annual_sum_problems(mean * 365.25, "potential evaporation", PET_MIN_MM_YEAR, PET_MAX_MM_YEAR,
+                                        "give daily totals in mm/day")
     elif driver == "temp":
         if mean > KELVIN_MEAN:
             out.append((f"air temperature averages {mean:.1f} (expected degC; over {KELVIN_MEAN:g} looks like kelvin)",

@@ -23,7 +23,7 @@ import os
 import queue as _queue
 import sys
 import types
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 
 def available_cores():
@@ -226,6 +226,39 @@ class ProcessExecutor:
 
     def __exit__(self, *exc):
         self.shutdown()
+
+
+def run_tasks(executor, tasks, on_result, is_canceled=None, cancel_message="cancelled"):
+    """Submit ``tasks`` ({key: (fn, args)}) to ``executor`` and call ``on_result(key, result)`` as each ends.
+
+    While waiting it pumps the executor's channel (progress reports); when ``is_canceled()`` turns true it
+    asks the running tasks to stop and raises ``Canceled(cancel_message)``. Any exception cancels what has
+    not started and stops what runs before it propagates.
+    """
+    from .errors import Canceled
+
+    def stop_if_canceled():
+        if is_canceled is not None and is_canceled():
+            executor.cancel_tasks()
+            raise Canceled(cancel_message)
+
+    futures = {}
+    try:
+        for key, (fn, args) in tasks.items():
+            stop_if_canceled()
+            futures[executor.submit(fn, *args)] = key
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            executor.pump()
+            stop_if_canceled()
+            for f in done:
+                on_result(futures[f], f.result())
+    except BaseException:
+        for f in futures:
+            f.cancel()
+        executor.cancel_tasks()
+        raise
 
 
 def default_workers(n_tasks=None):

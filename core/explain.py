@@ -690,7 +690,6 @@ def explain_network(trained, features, labels=None, *, temperature=None, periods
     default, two worker processes on two cores); the numbers do not depend on it.
     """
     from . import executor as ex
-    from concurrent.futures import FIRST_COMPLETED, wait
 
     config = (config or ExplainConfig()).validate()
     t0 = time.perf_counter()
@@ -736,34 +735,22 @@ def explain_network(trained, features, labels=None, *, temperature=None, periods
             _progress(progress, sum(fractions.values()) / len(fractions), msg)
 
     reporter = executor.channel(sink, is_canceled)
-    futures = {}
+
+    def on_result(wid, result):
+        kind, value = result
+        if kind == "ok":
+            explanations[wid] = value
+            for m in value.messages:
+                sink(wid, 1.0, m)
+        else:
+            skipped[wid] = value
+            log.warning("well %s skipped: %s", wid, value)
+        sink(wid, 1.0, f"well {wid}: {'explained' if kind == 'ok' else 'skipped: ' + value}")
+
     try:
-        for wid, lab in tasks.items():
-            _check_cancel(is_canceled)
-            futures[executor.submit(_explain_task, wid, trained[wid], features[wid], lab, config, reporter)] = wid
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            executor.pump()
-            if is_canceled is not None and is_canceled():
-                executor.cancel_tasks()
-                raise Canceled("explanation canceled")
-            for f in done:
-                wid = futures[f]
-                kind, value = f.result()
-                if kind == "ok":
-                    explanations[wid] = value
-                    for m in value.messages:
-                        sink(wid, 1.0, m)
-                else:
-                    skipped[wid] = value
-                    log.warning("well %s skipped: %s", wid, value)
-                sink(wid, 1.0, f"well {wid}: {'explained' if kind == 'ok' else 'skipped: ' + value}")
-    except BaseException:
-        for f in futures:
-            f.cancel()
-        executor.cancel_tasks()
-        raise
+        ex.run_tasks(executor, {wid: (_explain_task, (wid, trained[wid], features[wid], lab, config, reporter))
+                                for wid, lab in tasks.items()},
+                     on_result, is_canceled, "explanation canceled")
     finally:
         if own:
             executor.shutdown(wait=True)
@@ -804,7 +791,7 @@ def explain_records(trained, records, roles, *, periods=None, period_config=None
     from .features import derive_features
 
     trained = dict(getattr(trained, "trained", trained))
-    features, temperature, skipped_early = {}, {}, {}
+    features, temperature = {}, {}
     for wid, tw in trained.items():
         rec = records.get(wid)
         if rec is None:

@@ -22,10 +22,8 @@ series get no simulation.
 Everything is seeded: the same inputs, configuration and seed give identical numbers (on the same device and
 thread count), whether wells run serially or in worker processes.
 """
-import copy
 import math
 import time
-from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import asdict, dataclass, field, fields
 from typing import Optional
 
@@ -792,31 +790,15 @@ def train_network(records, roles, config, executor=None, progress=None, is_cance
 
     reporter = executor.channel(sink, is_canceled)
     trained, skipped = {}, {}
-    futures = {}
+
+    def on_result(w, result):
+        kind, value = result
+        (trained if kind == "ok" else skipped)[w] = value
+        sink(w, 1.0, f"well {w}: {'done' if kind == 'ok' else 'skipped: ' + value}")
+
     try:
-        for w in well_ids:
-            _check(is_canceled)
-            futures[executor.submit(_train_task, records[w], config, roles, reporter, periods)] = w
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            executor.pump()
-            if is_canceled is not None and is_canceled():
-                executor.cancel_tasks()
-                raise Canceled("training was cancelled")
-            for f in done:
-                w = futures[f]
-                kind, value = f.result()
-                if kind == "ok":
-                    trained[w] = value
-                else:
-                    skipped[w] = value
-                sink(w, 1.0, f"well {w}: {'done' if kind == 'ok' else 'skipped: ' + value}")
-    except BaseException:
-        for f in futures:
-            f.cancel()
-        executor.cancel_tasks()
-        raise
+        ex.run_tasks(executor, {w: (_train_task, (records[w], config, roles, reporter, periods)) for w in well_ids},
+                     on_result, is_canceled, "training was cancelled")
     finally:
         if own:
             executor.shutdown(wait=True)

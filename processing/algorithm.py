@@ -105,10 +105,16 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
         self._sinks.append(sink)
         return sink, dest
 
-    def new_folder(self, path):
-        """Remember a folder this run creates (removed again on cancel or failure)."""
+    def new_output(self, path):
+        """Remember a file or folder this run is about to create (removed again on cancel or failure)."""
         if path and not os.path.exists(path):
             self._new_files.append(path)
+
+    new_folder = new_output
+
+    def close_sinks(self):
+        """Close the writers of every sink made so far (before their files are read back)."""
+        self._sinks.clear()
 
     def _discard_outputs(self):
         self._sinks.clear()  # closes the writers before their files are removed

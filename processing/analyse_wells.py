@@ -1,5 +1,4 @@
 """groundwaterlstm:analysewells — the main job: train, explain, classify, style and report in one run."""
-import os
 import time
 
 from qgis.core import (
@@ -117,7 +116,7 @@ class AnalyseWells(GroundwaterAlgorithm):
                 raise Canceled()
         outputs["TRAINED"] = len(trained)
         del sink
-        self._sinks.clear()  # close the writers before the post-processing step reads the files
+        self.close_sinks()  # the report and the post-processing step read the files
 
         # the report
         feedback.setProgressText("Writing the report")
@@ -127,14 +126,12 @@ class AnalyseWells(GroundwaterAlgorithm):
         map_png = map_png_of(frame_layer(geo, "EPSG:4326", x="lon", y="lat"), feedback)
         map_path = self.parameterAsFileOutput(parameters, "MAP_IMAGE", context) if parameters.get("MAP_IMAGE") else None
         if map_path and map_png:
-            if not os.path.exists(map_path):
-                self._new_files.append(map_path)
+            self.new_output(map_path)
             with open(map_path, "wb") as fh:
                 fh.write(map_png)
         outputs["MAP_IMAGE"] = map_path if map_png else None
         report_path = self.parameterAsFileOutput(parameters, "REPORT", context)
-        if not os.path.exists(report_path):
-            self._new_files.append(report_path)
+        self.new_output(report_path)
         run_info = {
             "inputs": {k: str(parameters.get(k)) for k in ("WELLS", "LEVELS", "FORCING")},
             "roles": roles.columns(), "parameters": {**config.to_dict(), **ex_config.to_dict()},

@@ -9,6 +9,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Canceled
+from . import params
 from .algorithm import GroundwaterAlgorithm
 from .qgis_io import fields_for, require_fields, source_to_frame, write_frame
 
@@ -31,13 +32,7 @@ class FreezeThaw(GroundwaterAlgorithm):
     OUTPUT = "OUTPUT"
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            "FORCING", self.tr("Forcing (drivers table)"), [QgsProcessing.TypeVector]))
-        self.addParameter(QgsProcessingParameterField(
-            "FORCING_ID_FIELD", self.tr("Forcing: well ID field (empty: one regional series)"), "well_id",
-            "FORCING", optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            "FORCING_DATE_FIELD", self.tr("Forcing: date field"), "date", "FORCING", optional=True))
+        params.add_forcing_table(self, "Forcing: well ID field (empty: one regional series)")
         self.addParameter(QgsProcessingParameterField(
             "TEMP_FIELD", self.tr("Air temperature field (°C)"), "temp", "FORCING", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(

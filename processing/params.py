@@ -62,14 +62,18 @@ def add_levels(alg):
         alg.addParameter(QgsProcessingParameterField(name, alg.tr(label), default, "LEVELS", optional=True))
 
 
-def add_forcing(alg):
+def add_forcing_table(alg, id_label="Forcing: well ID field (empty: one series for all wells)"):
+    """FORCING with its well-ID and date fields (the driver fields are the caller's)."""
     alg.addParameter(QgsProcessingParameterFeatureSource(
         "FORCING", alg.tr("Forcing (drivers table)"), [QgsProcessing.TypeVector]))
     alg.addParameter(QgsProcessingParameterField(
-        "FORCING_ID_FIELD", alg.tr("Forcing: well ID field (empty: one series for all wells)"), "well_id",
-        "FORCING", optional=True))
+        "FORCING_ID_FIELD", alg.tr(id_label), "well_id", "FORCING", optional=True))
     alg.addParameter(QgsProcessingParameterField(
         "FORCING_DATE_FIELD", alg.tr("Forcing: date field"), "date", "FORCING", optional=True))
+
+
+def add_forcing(alg):
+    add_forcing_table(alg)
     for name, _role, default, label in ROLE_PARAMS:
         alg.addParameter(QgsProcessingParameterField(
             # Any, not Numeric: CSV read through OGR gives numbers as text.

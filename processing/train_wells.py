@@ -4,7 +4,6 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFolderDestination,
-    QgsWkbTypes,
 )
 
 from ..core.errors import Canceled

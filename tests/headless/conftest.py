@@ -1,7 +1,6 @@
 """Headless tier: the real qgis_process.bin with a throw-away profile, the plugin enabled in it."""
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
