@@ -1,4 +1,6 @@
 """groundwaterlstm:createsampledata — the synthetic freeze-thaw aquifer as wells, levels and forcing."""
+import dataclasses
+
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessing,
@@ -27,7 +29,9 @@ class CreateSampleData(GroundwaterAlgorithm):
         "Outputs: the wells (points, EPSG:4326, field well_id), the observed levels (table: well_id, date, "
         "level in m, with noise, gaps and weekly readings as real networks have them) and the forcing "
         "(table: well_id, date, precip mm/day, temp degC, pet mm/day, river stage m, pumping m3/day). "
-        "Their column names are the defaults of the training algorithms.\n\n"
+        "Their column names are the defaults of the training algorithms. The wells also carry site, depth_m, "
+        "reading (daily, 5-day or weekly), n_obs and ground_m; the simulator's own parameters are left out "
+        "(core.synthetic.create_network returns them).\n\n"
         "The same seed always gives the same network."
     )
 
@@ -65,7 +69,10 @@ class CreateSampleData(GroundwaterAlgorithm):
         net = synthetic.create_network(wells=n_wells, years=years, seed=seed)
         progress(1.0)
 
-        wells = net.wells.drop(columns=["x", "y"])
+        # the simulator's parameters stay in the core (``net.wells``) for study; the layer keeps what a
+        # monitoring network has (site, depth, reading interval, ground elevation) and the truth
+        simulator = [f.name for f in dataclasses.fields(synthetic.AquiferParams) if f.name != "ground_m"]
+        wells = net.wells.drop(columns=["x", "y"] + [c for c in simulator if c in net.wells.columns])
         crs = QgsCoordinateReferenceSystem(net.crs)
         outputs = {}
         w_fields = fields_for(wells)

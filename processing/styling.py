@@ -169,24 +169,23 @@ def check_fields(layer):
     return ""
 
 
-def apply_dynamics_style(layer):
-    """Set the categorized renderer and the well id labels on ``layer`` (in place) and repaint it."""
-    layer.setRenderer(dynamics_renderer(layer))
+def _apply(layer, renderer):
+    layer.setRenderer(renderer)
     if _has_field(layer, ID_FIELD):
         layer.setLabeling(well_labels())
         layer.setLabelsEnabled(True)
     layer.triggerRepaint()
     return layer
+
+
+def apply_dynamics_style(layer):
+    """Set the categorized renderer and the well id labels on ``layer`` (in place) and repaint it."""
+    return _apply(layer, dynamics_renderer(layer))
 
 
 def apply_nse_style(layer):
-    """Set the graduated NSE renderer on ``layer`` (labels kept)."""
-    layer.setRenderer(nse_renderer(layer))
-    if _has_field(layer, ID_FIELD):
-        layer.setLabeling(well_labels())
-        layer.setLabelsEnabled(True)
-    layer.triggerRepaint()
-    return layer
+    """Set the graduated NSE renderer and the well id labels on ``layer`` (in place) and repaint it."""
+    return _apply(layer, nse_renderer(layer))
 
 
 def add_style_variants(layer):
