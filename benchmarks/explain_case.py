@@ -14,7 +14,8 @@
     (m/day, times 1000 -> mm/day) and the pumping of the well field (m3/day) as drivers, heads 1995-2017 (fortnightly before 2011, daily after: the pumping varied more in the 1990s); no
     temperature and no frost, so every day is unfrozen (an empty PERIODS table). Reports, per filter, the
     dynamics type, its pumping share and its distance to the well field, and whether near filters come out as
-    extraction (``spearman_share_distance`` < 0: the pumping share falls with distance).
+    extraction (``spearman_share_distance`` < 0: the pumping share falls with distance). Filters whose model
+    misses the level (test NSE below 0) are ``undetermined`` by the rules, whatever their attributions say.
 
 ``quick=True``: a 6-well x 8-year network and 8 Seppe filters, for a smoke run of a few minutes.
 """
@@ -217,7 +218,8 @@ def seppe_case(quick=False, train_config=None, explain_config=None):
         "seconds": seconds, "train_seconds": train_seconds,
         "per_filter": [{"well": r.well_id, "distance_m": r.distance_m, "depth_z": r.depth_z,
                         "dyn_type": r.dyn_type, "dyn_conf": r.dyn_conf, "sh_pumping": r.sh_pumping,
-                        "top_driver": r.top_driver, "nse_test": r.nse_test} for r in t.itertuples()],
+                        "top_driver": r.top_driver, "nse_test": r.nse_test, "reason": r.reason}
+                       for r in t.itertuples()],
         **_quality_summary(ne),
     }
     return _json(out)

@@ -21,7 +21,10 @@ Types (Songnen Plain classification of groundwater regimes in seasonally frozen 
     type is ``infiltration-evaporation`` only with the signature; otherwise ``undetermined``.
 ``undetermined``
     Anything else (no attribution, an other driver on top, precipitation without the signature): the reason
-    says which.
+    says which. Also every well whose model does not follow its level: an NSE below ``min_nse`` (on the test
+    split when it has at least ``min_skill_days`` observed days, else on every observed day) means the
+    attributions describe a model, not the well, so the rules are not applied (the inferred extraction below
+    is, as a poor fit is part of its evidence).
 
 Confidence (0-1): ``conf = 0.5 + 0.5 * (s1 - s2) / s1`` with ``s1``, ``s2`` the largest and second-largest
 overall driver shares (season never counts): a clear winner is near 1, a tie 0.5; then times the factors
@@ -61,6 +64,8 @@ class DynamicsConfig:
     evaporation_drivers: Sequence[str] = ("pet", "temp")
     min_years_trend: int = 3
     min_signature_change: float = 0.05  # m: the fall in freezing and the rise in thawing of the signature
+    min_nse: float = 0.0                # below it the model's attributions are not evidence of the well
+    min_skill_days: int = 10            # observed test days needed to judge the skill on the test split
     seed: int = 0
 
 
@@ -102,17 +107,33 @@ def _theil_sen(x, y):
     return float(np.median((y[j] - y[i])[ok] / dx[ok])) if ok.any() else float("nan")
 
 
-def level_signature(sim: pd.DataFrame, min_years: int = 3, min_change: float = 0.05) -> dict:
+def _skill(s, min_days):
+    """(NSE, span) of simulated against observed: the test split when it has ``min_days`` observed days."""
+    if "observed" not in s.columns or "simulated" not in s.columns:
+        return float("nan"), None
+    obs = s.dropna(subset=["observed", "simulated"])
+    span = "all observed days"
+    if "split" in obs.columns and int((obs["split"] == "test").sum()) >= min_days:
+        obs, span = obs[obs["split"] == "test"], "test"
+    o, m = obs["observed"].to_numpy(float), obs["simulated"].to_numpy(float)
+    den = float(((o - o.mean()) ** 2).sum()) if len(o) else 0.0
+    if len(o) < 2 or den <= 0:
+        return float("nan"), None
+    return 1.0 - float(((o - m) ** 2).sum()) / den, span
+
+
+def level_signature(sim: pd.DataFrame, min_years: int = 3, min_change: float = 0.05, min_skill_days: int = 10) -> dict:
     """Evidence from one well's simulation rows (date, simulated, observed, period).
 
     dh_freezing: mean fall (m, <= 0) from the start of a freezing stretch to its lowest level; dh_thawing,
     dh_unfrozen: mean net change (m) over one stretch of that period (simulated level; the observed level
     where there is no simulation); signature: dh_freezing <= -min_change and dh_thawing >= min_change; trend_obs / trend_sim / trend_res: Theil-Sen slopes (m/year)
     of the annual means of the observed level, the simulated level and observed - simulated (NaN with fewer
-    than ``min_years`` years of observations).
+    than ``min_years`` years of observations); nse, nse_span: the model's skill (see ``_skill``).
     """
     out = {f"dh_{p}": float("nan") for p in PERIODS}
-    out.update(trend_obs=float("nan"), trend_sim=float("nan"), trend_res=float("nan"), signature=None)
+    out.update(trend_obs=float("nan"), trend_sim=float("nan"), trend_res=float("nan"), signature=None,
+               nse=float("nan"), nse_span=None)
     if sim is None or len(sim) == 0:
         return out
     s = sim.copy()
@@ -141,6 +162,7 @@ def level_signature(sim: pd.DataFrame, min_years: int = 3, min_change: float = 0
         f, t = out["dh_freezing"], out["dh_thawing"]
         if np.isfinite(f) and np.isfinite(t):
             out["signature"] = bool(f <= -min_change and t >= min_change)
+    out["nse"], out["nse_span"] = _skill(s, min_skill_days)
     if "observed" in s.columns:
         obs = s.dropna(subset=["observed"])
         years = obs["date"].dt.year
@@ -189,6 +211,12 @@ def classify_well(shares: pd.Series, signature: Optional[dict] = None, drivers: 
             return ("extraction", round(c, 3),
                     f"no pumping driver was given: inferred from a sustained decline of {tr:.3f} m/year that the "
                     f"climate drivers do not explain (residual trend {res:.3f} m/year); give the pumping to confirm")
+    nse = sig.get("nse")
+    if nse is not None and np.isfinite(nse) and nse < cfg.min_nse:
+        return (UNDETERMINED, round(0.5 * conf, 3),
+                f"the model does not follow this well's level (NSE {nse:.2f} on {sig.get('nse_span') or 'the record'}, "
+                f"below {cfg.min_nse:g}), so its attributions ({lead}) are not evidence of the well; improve the "
+                f"model (more observations, a missing driver) before reading its type")
     if top == "pumping":
         if s1 >= cfg.min_pump_share:
             return "extraction", round(conf, 3), f"pumping carries the level: {lead}"
@@ -284,13 +312,14 @@ def classify_network(attribution_df: pd.DataFrame, simulation_df: Optional[pd.Da
         if sim is not None and "period" not in sim.columns and periods and wid in periods:
             lab = pd.Series(periods[wid])
             sim = sim.assign(period=lab.reindex(pd.DatetimeIndex(pd.to_datetime(sim["date"]))).to_numpy())
-        sig = level_signature(sim, cfg.min_years_trend, cfg.min_signature_change) if sim is not None else {}
+        sig = (level_signature(sim, cfg.min_years_trend, cfg.min_signature_change, cfg.min_skill_days)
+               if sim is not None else {})
         t, c, r = classify_well(sh, sig, drivers, cfg)
         row = {"well_id": wid, "dyn_type": t, "dyn_conf": c, "reason": r,
                "top_driver": sh.idxmax() if len(sh) and sh.notna().any() else None}
         row.update({f"sh_{d}": float(sh.get(d, np.nan)) for d in drivers})
         row.update({k: sig.get(k) for k in ("dh_freezing", "dh_thawing", "dh_unfrozen", "signature",
-                                            "trend_obs", "trend_sim", "trend_res")})
+                                            "trend_obs", "trend_sim", "trend_res", "nse", "nse_span")})
         rows.append(row)
     table = pd.DataFrame(rows)
     if table.empty:

@@ -123,3 +123,18 @@ def test_bad_attribution_table_is_refused():
     with pytest.raises(InputError, match="share"):
         dynamics.classify_network(pd.DataFrame({"well_id": ["a"], "period": ["freezing"], "driver": ["pet"],
                                                 "mean_abs": [1.0]}))
+
+
+def test_a_model_that_misses_the_level_is_not_typed_from_its_attributions():
+    shares = _same({"pumping": 0.45, "pet": 0.25, "temp": 0.1, "precip": 0.1, "river": 0.1})
+    good = _simulation("X", 0.3, 0.1)
+    good["split"] = np.where(good["date"] >= "2014-01-01", "test", "train")
+    # the same well, but in the test years the model runs 1.5 m too high: NSE far below 0 there
+    bad = good.copy()
+    bad.loc[bad["split"] == "test", "simulated"] += 1.5
+    res = dynamics.classify_network(pd.concat([_attribution("X", shares), _attribution("Y", shares)]),
+                                    pd.concat([good, bad.assign(well_id="Y")])).table.set_index("well_id")
+    assert res.loc["X", "dyn_type"] == "extraction" and res.loc["X", "nse"] > 0.99
+    assert res.loc["Y", "dyn_type"] == dynamics.UNDETERMINED and res.loc["Y", "nse"] < 0
+    assert "does not follow" in res.loc["Y", "reason"] and "NSE" in res.loc["Y", "reason"]
+    assert res.loc["Y", "nse_span"] == "test"
