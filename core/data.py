@@ -378,6 +378,7 @@ def _reasons(problems):
 
 # ------------------------------------------------------------------------------------------------ forcing
 
+
 def _annual_sum_problems(annual, name, low, high, high_fix):
     """[(problem, fix)] when a daily driver's annual sum (mm/year) is implausibly low (metres per day?) or high."""
     if annual < low:
@@ -388,6 +389,7 @@ def _annual_sum_problems(annual, name, low, high, high_fix):
     if annual > high:
         return [(f"{name} sums to {annual:.0f} mm/year on average (over {high:g} mm/year)", high_fix)]
     return []
+
 
 def _unit_problems(driver, values, dates):
     """[(problem, fix)] for a driver series in obviously wrong units (precip mm/day, temp degC, pet mm/day)."""

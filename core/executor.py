@@ -25,6 +25,8 @@ import sys
 import types
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
+from .errors import Canceled
+
 
 def available_cores():
     try:
@@ -235,8 +237,6 @@ def run_tasks(executor, tasks, on_result, is_canceled=None, cancel_message="canc
     asks the running tasks to stop and raises ``Canceled(cancel_message)``. Any exception cancels what has
     not started and stops what runs before it propagates.
     """
-    from .errors import Canceled
-
     def stop_if_canceled():
         if is_canceled is not None and is_canceled():
             executor.cancel_tasks()

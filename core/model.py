@@ -17,24 +17,17 @@ class WellLSTM(nn.Module):
     simulated for every day of the window. The prediction for the last day of a window is ``out[:, -1]``.
     """
 
-    def __init__(self, n_features, hidden=32, dropout=0.0, seed=None, forget_bias=FORGET_BIAS, skip=False):
+    def __init__(self, n_features, hidden=32, dropout=0.0, seed=None, forget_bias=FORGET_BIAS):
         super().__init__()
         self.n_features = int(n_features)
         self.hidden = int(hidden)
         self.dropout_p = float(dropout)
-        self.use_skip = bool(skip)
         with torch.random.fork_rng(devices=[]):
             if seed is not None:
                 torch.manual_seed(int(seed))
             self.lstm = nn.LSTM(self.n_features, self.hidden, batch_first=True)
             self.dropout = nn.Dropout(self.dropout_p)
             self.head = nn.Linear(self.hidden, 1)
-            # a linear path from the day's inputs to the level: lets the level follow drivers (slow means of
-            # pumping or recharge) beyond the range seen in training, where the LSTM's bounded output saturates
-            self.skip = nn.Linear(self.n_features, 1, bias=False) if self.use_skip else None
-        if self.skip is not None:
-            with torch.no_grad():
-                self.skip.weight.zero_()
         with torch.no_grad():
             # gate order in torch: input, forget, cell, output; the two bias vectors add up
             h = self.hidden
@@ -43,11 +36,8 @@ class WellLSTM(nn.Module):
 
     def forward(self, x):
         out, _ = self.lstm(x)
-        y = self.head(self.dropout(out))
-        if self.skip is not None:
-            y = y + self.skip(x)
-        return y.squeeze(-1)
+        return self.head(self.dropout(out)).squeeze(-1)
 
     def spec(self):
         """Constructor arguments, enough to rebuild the module before loading a state dict."""
-        return {"n_features": self.n_features, "hidden": self.hidden, "dropout": self.dropout_p, "skip": self.use_skip}
+        return {"n_features": self.n_features, "hidden": self.hidden, "dropout": self.dropout_p}

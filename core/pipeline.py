@@ -54,6 +54,17 @@ def _latitudes(wells):
     return {data.normalise_id(w): (None if pd.isna(v) else float(v)) for w, v in zip(wells["well_id"], wells["lat"])}
 
 
+def _stored_models(model_folder, wells, forcing, roles):
+    """(LoadedNetwork, wells it has a model for, {well: reason} for the others); refuses a model folder that
+    does not match the forcing (``store.LoadedNetwork.check_compatible``)."""
+    from . import store
+
+    net = store.load_network(model_folder)
+    ids = [data.normalise_id(w) for w in wells["well_id"]]
+    usable = net.check_compatible(roles, list(forcing.columns), ids)
+    return net, usable, {w: "no model for this well in the model folder" for w in ids if w not in usable}
+
+
 @dataclass
 class TrainingRun:
     """What ``train`` returns: the core result plus the wells skipped before training and the labels."""
@@ -133,12 +144,7 @@ def simulate(model_folder, wells, forcing, roles, *, levels=None, level_fields=(
 
     Returns (simulation DataFrame, skipped dict). Observed levels, when given, are joined for comparison.
     """
-    from . import store
-
-    net = store.load_network(model_folder)
-    ids = [data.normalise_id(w) for w in wells["well_id"]]
-    usable = net.check_compatible(roles, list(forcing.columns), ids)
-    skipped = {w: "no model for this well in the model folder" for w in ids if w not in usable}
+    net, usable, skipped = _stored_models(model_folder, wells, forcing, roles)
     lats = _latitudes(wells)
     records, bad = data.prepare_forcing_only(
         forcing, roles, usable, warmup_days=net.config.lookback, levels=levels, level_fields=tuple(level_fields),
@@ -196,12 +202,7 @@ def explain_folder(model_folder, wells, forcing, roles, config=None, *, forcing_
                    forcing_date_col="date", calendar=None, period_config=None, log=None, progress=None,
                    is_canceled=None):
     """``explain`` for a model folder and a forcing table: (NetworkExplanation, skipped dict)."""
-    from . import store
-
-    net = store.load_network(model_folder)
-    ids = [data.normalise_id(w) for w in wells["well_id"]]
-    usable = net.check_compatible(roles, list(forcing.columns), ids)
-    skipped = {w: "no model for this well in the model folder" for w in ids if w not in usable}
+    net, usable, skipped = _stored_models(model_folder, wells, forcing, roles)
     lats = _latitudes(wells)
     records, bad = data.prepare_forcing_only(
         forcing, roles, usable, warmup_days=net.config.lookback, forcing_id_col=forcing_id_col,

@@ -298,7 +298,7 @@ def load_network(folder):
             try:
                 state = torch.load(path, map_location="cpu", weights_only=True)
                 m = WellLSTM(spec.get("n_features", len(entry["feature_names"])), spec.get("hidden", config.hidden),
-                             spec.get("dropout", config.dropout), skip=spec.get("skip", config.linear_skip))
+                             spec.get("dropout", config.dropout))
                 m.load_state_dict(state)
             except Exception as exc:  # a truncated or foreign file
                 raise ModelFolderError(f"cannot read the weights file '{rel}' of well '{w}': {exc}. "

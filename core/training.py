@@ -46,8 +46,7 @@ class TrainConfig:
     """Everything that describes a training run; saved with the model folder (``to_dict``/``from_dict``).
 
     lookback: days of history before each predicted day (warm-up of every training window and simulation chunk).
-    hidden: LSTM units. dropout: on the LSTM output before the head. linear_skip: add a linear path from the
-    day's inputs to the level (extrapolates trends of slow drivers beyond the training range).
+    hidden: LSTM units. dropout: on the LSTM output before the head.
     epochs: maximum epochs (one epoch = every training day once). patience: epochs without a better
     validation score before stopping. early_stopping: 'ensemble' (one epoch count for all members, where the
     validation NSE of the ensemble mean is best), 'member' (each member on its own) or 'none'.
@@ -65,7 +64,6 @@ class TrainConfig:
     lookback: int = 365
     hidden: int = 32
     dropout: float = 0.0
-    linear_skip: bool = False
     epochs: int = 60
     patience: int = 8
     early_stopping: str = "ensemble"
@@ -288,8 +286,7 @@ class _Member:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             self.torch_state = torch.get_rng_state()
-        self.model = WellLSTM(n_features, config.hidden, config.dropout, seed=self.seed,
-                              skip=config.linear_skip).to(device)
+        self.model = WellLSTM(n_features, config.hidden, config.dropout, seed=self.seed).to(device)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate,
                                     weight_decay=config.weight_decay)
         self.rng = np.random.default_rng([self.seed, 7])
@@ -680,7 +677,7 @@ def train_well(record, config, roles, progress=None, is_canceled=None, periods=N
         epochs_run = [a + f[3] for a, f in zip(epochs_run, refits)]
     members = []
     for state in states:
-        m = WellLSTM(x.shape[1], config.hidden, config.dropout, skip=config.linear_skip)
+        m = WellLSTM(x.shape[1], config.hidden, config.dropout)
         m.load_state_dict(state)
         m.eval()
         members.append(m)

@@ -110,8 +110,6 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
         if path and not os.path.exists(path):
             self._new_files.append(path)
 
-    new_folder = new_output
-
     def close_sinks(self):
         """Close the writers of every sink made so far (before their files are read back)."""
         self._sinks.clear()

@@ -96,7 +96,7 @@ class AnalyseWells(GroundwaterAlgorithm):
         table = run.wells_fields().merge(explanation.wells, on="well_id", how="left") \
                                   .merge(dynamics_fields(dyn), on="well_id", how="left")
         folder = self.parameterAsString(parameters, "MODEL_FOLDER", context)
-        self.new_folder(folder)
+        self.new_output(folder)
         from ..core import store
         store.save_network(folder, run.result, roles, config)
         outputs = {"MODEL_FOLDER": folder}

@@ -79,7 +79,7 @@ class TrainWells(GroundwaterAlgorithm):
 
         if feedback.isCanceled():
             raise Canceled()
-        self.new_folder(folder)
+        self.new_output(folder)
         store.save_network(folder, run.result, roles, config)
         outputs = {self.MODEL_FOLDER: folder}
         extra = run.wells_fields()
