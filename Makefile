@@ -16,15 +16,16 @@ PY_PKGS      := torch==2.13.0 captum pandas scikit-learn pytest pytest-qgis
 DEMO_DIR     ?= demo_output
 BENCH_ARGS   ?=
 PYTEST_ARGS  ?=
-ZIP_EXCLUDE  := pytest.ini tests benchmarks build dist docs scripts .ci .venv .git demo_output test_artifacts bench_output Makefile
+ZIP_EXCLUDE  := pytest.ini tests benchmarks build dist docs scripts .ci .venv .venv-pastas .git demo_output test_artifacts bench_output Makefile
 
-.PHONY: help setup qgis venv link demo test test-core bench install zip clean
+.PHONY: help setup qgis venv link demo test test-core bench bench-pastas install zip clean
 
 help:
 	@echo "make setup    install QGIS (apt, when root), the venv with torch/captum, link the plugin"
 	@echo "make demo     the main job on the built-in sample data, headless (qgis_process)"
 	@echo "make test     every test tier (core, processing, headless qgis_process)"
 	@echo "make bench    speed and skill figures, one JSON object per line"
+	@echo "make bench-pastas  the classical baseline (Pastas) on the Swiss wells, in its own venv"
 	@echo "make install  link the plugin into your QGIS profile and enable it"
 	@echo "make zip      dist/groundwater_lstm.zip, installable from QGIS's plugin manager"
 
@@ -70,7 +71,14 @@ test-core: venv link
 	scripts/with_qgis_env.sh $(PY) -P -m pytest tests/core $(PYTEST_ARGS)
 
 bench: setup
-	scripts/with_qgis_env.sh $(PY) -m benchmarks $(BENCH_ARGS)
+	@scripts/with_qgis_env.sh $(PY) -m benchmarks $(BENCH_ARGS)
+
+# Pastas needs numpy 2, which the QGIS venv must not have: its own venv, without the system packages.
+PASTAS_VENV ?= .venv-pastas
+bench-pastas:
+	[ -x $(PASTAS_VENV)/bin/python ] || $(SYS_PYTHON) -m venv $(PASTAS_VENV)
+	$(PASTAS_VENV)/bin/python -m pip install -q --disable-pip-version-check pastas==2.0.0 tqdm
+	@$(PASTAS_VENV)/bin/python -m benchmarks.pastas_swiss
 
 # The one target that writes into the user's real QGIS profile.
 install: link
@@ -89,4 +97,4 @@ zip:
 	@echo "dist/groundwater_lstm.zip"
 
 clean:
-	rm -rf build dist $(DEMO_DIR) test_artifacts bench_output
+	rm -rf build dist $(DEMO_DIR) test_artifacts bench_output $(PASTAS_VENV)

@@ -610,6 +610,11 @@ def _make_frame(series, start, end, drivers, obs):
     return frame
 
 
+def _no_forcing_day(well, cols):
+    return str(WellInputError("the forcing has no day on which every driver has a value", well=well,
+                              field=", ".join(cols.values()), fix="fill the forcing fields for this well"))
+
+
 def _well_record(well, obs, series, roles, *, warmup, min_obs, extend, lat, cols, date_col, level_col, log):
     """(WellRecord, None) or (None, reason) for training: observations with warm-up forcing before them."""
     drivers = roles.drivers()
@@ -626,9 +631,7 @@ def _well_record(well, obs, series, roles, *, warmup, min_obs, extend, lat, cols
     if n_all < min_obs:
         return None, too_few(n_all, first0, last0)
     if pd.isna(series.first):
-        return None, str(WellInputError("the forcing has no day on which every driver has a value", well=well,
-                                        field=", ".join(cols.values()),
-                                        fix="fill the forcing fields for this well"))
+        return None, _no_forcing_day(well, cols)
     need_text = f"{_day(first0 - warm)}..{_day(last0)}"
     earliest = series.first + warm
     note = ""
@@ -680,8 +683,7 @@ def _forcing_record(well, obs, series, roles, *, warmup, lat, cols, date_col, lo
     """(WellRecord, None) or (None, reason) for simulation over the whole forcing."""
     drivers = roles.drivers()
     if pd.isna(series.first):
-        return None, str(WellInputError("the forcing has no day on which every driver has a value", well=well,
-                                        field=", ".join(cols.values()), fix="fill the forcing fields for this well"))
+        return None, _no_forcing_day(well, cols)
     n_days = int((series.last - series.first).days) + 1
     if n_days <= warmup:
         return None, str(WellInputError(
