@@ -76,8 +76,8 @@ bench: setup
 # Pastas needs numpy 2, which the QGIS venv must not have: its own venv, without the system packages.
 PASTAS_VENV ?= .venv-pastas
 bench-pastas:
-	[ -x $(PASTAS_VENV)/bin/python ] || $(SYS_PYTHON) -m venv $(PASTAS_VENV)
-	$(PASTAS_VENV)/bin/python -m pip install -q --disable-pip-version-check pastas==2.0.0 tqdm
+	@[ -x $(PASTAS_VENV)/bin/python ] || $(SYS_PYTHON) -m venv $(PASTAS_VENV)
+	@$(PASTAS_VENV)/bin/python -m pip install -q --disable-pip-version-check pastas==2.0.0 tqdm
 	@$(PASTAS_VENV)/bin/python -m benchmarks.pastas_swiss
 
 # The one target that writes into the user's real QGIS profile.
