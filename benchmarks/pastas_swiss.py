@@ -18,14 +18,9 @@ import numpy as np
 import pandas as pd
 
 from . import datasets
+from .common import summary
 
 RIVER_GAP_FILL_DAYS = 30
-
-
-def _read(folder, name):
-    df = pd.read_csv(folder / name, index_col=0, parse_dates=True, encoding="utf-8")
-    df.index = pd.DatetimeIndex(df.index).normalize()
-    return df
 
 
 def _river(series, first_head):
@@ -86,9 +81,9 @@ def run(structures=("flex", "linear")):
 
     warnings.filterwarnings("ignore")
     ps.set_log_level("ERROR")
-    heads, precip = _read(folder, "heads.csv"), _read(folder, "precipitation.csv")
-    evap, temp = _read(folder, "evaporation_oudin_DERIVED.csv"), _read(folder, "temperature.csv")
-    river = _read(folder, "rivers.csv")
+    heads, precip = datasets._wide(folder / "heads.csv"), datasets._wide(folder / "precipitation.csv")
+    evap, temp = datasets._wide(folder / "evaporation_oudin_DERIVED.csv"), datasets._wide(folder / "temperature.csv")
+    river = datasets._wide(folder / "rivers.csv")
     out = []
     for structure in structures:
         nse, failed, t0 = {}, {}, time.perf_counter()
@@ -97,10 +92,8 @@ def run(structures=("flex", "linear")):
                 nse[name] = round(fit_well(ps, name, heads, precip, evap, temp, river, structure), 4)
             except Exception as exc:  # a well Pastas cannot fit counts as a failure, the others go on
                 nse[name], failed[name] = None, f"{type(exc).__name__}: {exc}"
-        v = np.array([-np.inf if x is None else x for x in nse.values()])
         out.append({"case": f"pastas_{structure}", "wells": len(nse), "seconds": round(time.perf_counter() - t0, 1),
-                    "median_nse_test": round(float(np.median(v)), 4),
-                    "share_nse_test_gt_0_7": round(float(np.mean(v > 0.7)), 4),
+                    **summary(list(nse.values())),
                     "pastas_version": ps.__version__,
                     "test": f"{datasets.SWISS_TEST_START}..{datasets.SWISS_TEST_END}",
                     "failed": failed, "nse_test": nse})

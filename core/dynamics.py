@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .metrics import nse
 
 TYPES = ("infiltration-evaporation", "infiltration-runoff", "extraction")
 UNDETERMINED = "undetermined"
@@ -115,11 +116,8 @@ def _skill(s, min_days):
     span = "all observed days"
     if "split" in obs.columns and int((obs["split"] == "test").sum()) >= min_days:
         obs, span = obs[obs["split"] == "test"], "test"
-    o, m = obs["observed"].to_numpy(float), obs["simulated"].to_numpy(float)
-    den = float(((o - o.mean()) ** 2).sum()) if len(o) else 0.0
-    if len(o) < 2 or den <= 0:
-        return float("nan"), None
-    return 1.0 - float(((o - m) ** 2).sum()) / den, span
+    value = nse(obs["observed"].to_numpy(float), obs["simulated"].to_numpy(float))
+    return (value, span) if np.isfinite(value) else (float("nan"), None)
 
 
 def level_signature(sim: pd.DataFrame, min_years: int = 3, min_change: float = 0.05, min_skill_days: int = 10) -> dict:

@@ -115,7 +115,7 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
         self._sinks.clear()
 
     def _discard_outputs(self):
-        self._sinks.clear()  # closes the writers before their files are removed
+        self.close_sinks()  # before their files are removed
         for path in getattr(self, "_new_files", []):
             try:
                 if os.path.isdir(path):
