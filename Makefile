@@ -18,12 +18,14 @@ BENCH_ARGS   ?=
 PYTEST_ARGS  ?=
 ZIP_EXCLUDE  := pytest.ini tests benchmarks build dist docs scripts .ci .venv .venv-pastas .git demo_output test_artifacts bench_output Makefile
 
-.PHONY: help setup qgis venv link demo test test-core bench bench-pastas install zip clean
+.PHONY: help setup qgis venv link demo test test-core test-qgis340 test-qgis344 bench bench-pastas install zip clean
 
 help:
 	@echo "make setup    install QGIS (apt, when root), the venv with torch/captum, link the plugin"
 	@echo "make demo     the main job on the built-in sample data, headless (qgis_process)"
 	@echo "make test     every test tier (core, processing, headless qgis_process)"
+	@echo "make test-qgis340  the whole suite on QGIS 3.40 LTR (Debian trixie chroot under build/, as root)"
+	@echo "make test-qgis344  the whole suite on QGIS 3.44 LTR (Debian sid chroot), plugin deprecations as errors"
 	@echo "make bench    speed and skill figures, one JSON object per line"
 	@echo "make bench-pastas  the classical baseline (Pastas) on the Swiss wells, in its own venv"
 	@echo "make install  link the plugin into your QGIS profile and enable it"
@@ -45,12 +47,16 @@ qgis:
 
 venv: $(VENV)/.installed
 
-# numpy is held at the system numpy: a numpy 2 in the venv breaks the system matplotlib and GDAL bindings.
+# A system numpy 1.x is held: a numpy 2 in the venv breaks the system matplotlib and GDAL bindings built for 1.x.
+# Where the system numpy is 2 already (Debian 13, Ubuntu 24.10+) nothing needs holding.
 $(VENV)/.installed: Makefile
 	@[ -x "$(SYS_PYTHON)" ] || { echo "$(SYS_PYTHON) is missing: run 'make qgis' first"; exit 1; }
+	@$(SYS_PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "$(SYS_PYTHON) is \
+	  Python $$($(SYS_PYTHON) -V 2>&1 | cut -d' ' -f2): captum and torch need 3.10 or newer (QGIS 3.40+ ships it)"; exit 1; }
 	[ -x $(PY) ] || $(SYS_PYTHON) -m venv --system-site-packages $(VENV)
 	mkdir -p build
-	echo "numpy==$$($(SYS_PYTHON) -c 'import numpy; print(numpy.__version__)')" > build/constraints.txt
+	numpy="$$($(SYS_PYTHON) -c 'import numpy; print(numpy.__version__)')"; \
+	case "$$numpy" in 1.*) echo "numpy==$$numpy" ;; *) echo "" ;; esac > build/constraints.txt
 	$(PY) -m pip install -q --disable-pip-version-check -c build/constraints.txt $(PY_PKGS)
 	$(PY) -c "import torch, captum, pandas, sklearn, numpy, qgis.core; print('venv ok: torch', torch.__version__, 'numpy', numpy.__version__)"
 	touch $@
@@ -69,6 +75,13 @@ test: setup
 
 test-core: venv link
 	scripts/with_qgis_env.sh $(PY) -P -m pytest tests/core $(PYTEST_ARGS)
+
+# Newer QGIS: the whole suite in a Debian chroot (mmdebstrap; built once, about 3 GB each, kept under build/chroot).
+test-qgis340: link
+	CI=$${CI:-} scripts/qgis_chroot.sh trixie $(PYTEST_ARGS)
+
+test-qgis344: link
+	CI=$${CI:-} GWLSTM_STRICT_DEPRECATIONS=1 scripts/qgis_chroot.sh sid $(PYTEST_ARGS)
 
 bench: setup
 	@scripts/with_qgis_env.sh $(PY) -m benchmarks $(BENCH_ARGS)
@@ -96,5 +109,8 @@ zip:
 	cd build/zip && zip -qr ../../dist/groundwater_lstm.zip groundwater_lstm
 	@echo "dist/groundwater_lstm.zip"
 
+# Never delete through a chroot's bind mounts (a killed tier run can leave /dev bound under build/chroot).
 clean:
+	@if findmnt -rn -o TARGET | grep -qF "$$(pwd)/build/"; then \
+	  echo "Something is still mounted under build/ (findmnt | grep build): unmount it first."; exit 1; fi
 	rm -rf build dist $(DEMO_DIR) test_artifacts bench_output $(PASTAS_VENV)

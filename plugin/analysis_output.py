@@ -47,11 +47,12 @@ from dataclasses import dataclass, field
 from qgis.core import (
     QgsExpression,
     QgsFeatureRequest,
-    QgsMapLayer,
     QgsProviderRegistry,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
+
+from ..processing import compat
 
 RUN_TABLE = "gwlstm_run"
 MANIFEST = "manifest.json"
@@ -319,7 +320,7 @@ class AnalysisOutput:
         if idx < 0:
             return []
         st = self.layer.fields().lookupField("status")
-        req = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+        req = QgsFeatureRequest().setFlags(compat.NO_GEOMETRY_REQUEST)
         req.setSubsetOfAttributes([i for i in (idx, st) if i >= 0])
         seen, out = set(), []
         for f in self.layer.getFeatures(req):
@@ -336,7 +337,7 @@ class AnalysisOutput:
     def feature_ids(self, well_id):
         expr = QgsExpression.createFieldEqualityExpression(self.well_field, self._typed(self.layer, self.well_field,
                                                                                         well_id))
-        req = QgsFeatureRequest().setFilterExpression(expr).setFlags(QgsFeatureRequest.NoGeometry)
+        req = QgsFeatureRequest().setFilterExpression(expr).setFlags(compat.NO_GEOMETRY_REQUEST)
         req.setNoAttributes()
         return [f.id() for f in self.layer.getFeatures(req)]
 
@@ -367,7 +368,7 @@ class AnalysisOutput:
         if layer is None or layer.fields().lookupField(WELL_ID) < 0:
             return layer, []
         expr = QgsExpression.createFieldEqualityExpression(WELL_ID, self._typed(layer, WELL_ID, well_id))
-        req = QgsFeatureRequest().setFilterExpression(expr).setFlags(QgsFeatureRequest.NoGeometry)
+        req = QgsFeatureRequest().setFilterExpression(expr).setFlags(compat.NO_GEOMETRY_REQUEST)
         if order_by:
             req.addOrderBy(order_by, True)
         return layer, list(layer.getFeatures(req))
@@ -465,7 +466,7 @@ def open_output(layer):
     if layer is None:
         return None, "No layer selected. Select the wells layer written by 'Analyse wells' in the Layers panel."
     name = layer.name()
-    if layer.type() != QgsMapLayer.VectorLayer or not isinstance(layer, QgsVectorLayer):
+    if layer.type() != compat.LAYER_VECTOR or not isinstance(layer, QgsVectorLayer):
         return None, (f"'{name}' is not a vector layer. The well inspector reads the wells layer written by "
                       f"'Analyse wells' or 'Train wells' (Processing toolbox > Groundwater LSTM).")
     gpkg = layer_path(layer)

@@ -7,12 +7,11 @@ layer anywhere in QGIS (attribute table, select tools): the panel follows the ac
 import datetime as _dt
 import math
 
-from qgis.core import QgsFeature, QgsMapLayerProxyModel, QgsProject, QgsVectorLayer
+from qgis.core import QgsFeature, QgsProject, QgsVectorLayer
 from qgis.gui import QgsDockWidget, QgsMapLayerComboBox, QgsMapToolIdentifyFeature
 from qgis.PyQt.QtCore import QSize, Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import (
-    QAction,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -24,6 +23,8 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..processing import compat
+from ..processing.compat import QAction
 from ..processing.provider import ICON
 from . import analysis_output as ao
 
@@ -33,7 +34,10 @@ SPLIT_COLORS = {"train": "#b9b9b9", "val": "#f1c453", "test": "#d1495b"}
 SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
 
 try:  # matplotlib ships with QGIS on Windows/macOS; on Linux it is python3-matplotlib
-    from matplotlib.backends.backend_qt5agg import FigureCanvasQTAgg as FigureCanvas
+    try:  # the binding QGIS runs (Qt5 or Qt6; matplotlib 3.5+)
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg as FigureCanvas
+    except ImportError:
+        from matplotlib.backends.backend_qt5agg import FigureCanvasQTAgg as FigureCanvas
     from matplotlib.figure import Figure
     import matplotlib.dates as mdates
     from matplotlib.patches import Patch
@@ -104,7 +108,7 @@ class WellInspectorDock(QgsDockWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         row = QHBoxLayout()
         self.layer_combo = QgsMapLayerComboBox(body)
-        self.layer_combo.setFilters(QgsMapLayerProxyModel.VectorLayer)
+        self.layer_combo.setFilters(compat.FILTER_VECTOR_LAYER)
         self.layer_combo.setAllowEmptyLayer(True)
         self.layer_combo.setToolTip("The wells layer written by 'Analyse wells'")
         self.layer_combo.layerChanged.connect(self._combo_layer_changed)
@@ -112,7 +116,7 @@ class WellInspectorDock(QgsDockWidget):
         self.well_combo = QComboBox(body)
         self.well_combo.setObjectName("wellCombo")
         self.well_combo.setToolTip("The analysed wells of the layer")
-        self.well_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.well_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.well_combo.setMinimumContentsLength(10)
         self.well_combo.currentIndexChanged.connect(self._combo_well_changed)
         row.addWidget(self.well_combo, 2)
@@ -120,7 +124,7 @@ class WellInspectorDock(QgsDockWidget):
         self.pick_button.setCheckable(True)
         self.pick_button.setIcon(QIcon(":/images/themes/default/mActionIdentify.svg"))
         self.pick_button.setText("Pick")
-        self.pick_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.pick_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.pick_button.setToolTip("Pick a well on the map")
         self.pick_button.toggled.connect(self._pick_toggled)
         row.addWidget(self.pick_button)
@@ -129,11 +133,11 @@ class WellInspectorDock(QgsDockWidget):
         self.message_label = QLabel(body)
         self.message_label.setObjectName("message")
         self.message_label.setWordWrap(True)
-        self.message_label.setTextFormat(Qt.PlainText)
-        self.message_label.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout.addWidget(self.message_label)
 
-        self.splitter = QSplitter(Qt.Vertical, body)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, body)
         if FigureCanvas is not None:
             self.hydrograph_figure = Figure(figsize=(7, 3.2), dpi=90, layout="constrained")
             self.hydrograph_canvas = FigureCanvas(self.hydrograph_figure)
@@ -497,7 +501,7 @@ class InspectorGui:
         if self.dock is None:
             self.dock = WellInspectorDock(self.iface, self.iface.mainWindow())
             self.dock.visibilityChanged.connect(self._visibility)
-            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.show()
         self.dock.raise_()
         if self.action is not None and not self.action.isChecked():

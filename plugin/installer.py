@@ -16,9 +16,9 @@ import os
 import shutil
 import sys
 
-from qgis.core import Qgis, QgsApplication, QgsMessageLog
+from qgis.core import QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import QProcess, QProcessEnvironment, Qt, pyqtSignal
-from qgis.PyQt.QtGui import QFontDatabase
+from qgis.PyQt.QtGui import QFontDatabase, QTextCursor
 from qgis.PyQt.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -36,6 +36,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core import dependencies, pip_command
+from ..processing import compat
 
 TITLE = "Groundwater LSTM"
 PACKAGES = pip_command.DEFAULT_PACKAGES
@@ -123,7 +124,7 @@ def build_command(target, cuda=False, packages=PACKAGES, python=None, torch_vers
 
 def missing_packages(problems):
     """pip names from dependencies.missing()'s (name, reason) pairs, numpy left out (it is held, not installed)."""
-    names = [name for name, _ in problems if name != "numpy"]
+    names = [name for name, _ in problems if name not in ("numpy", "python")]
     return names or list(PACKAGES)
 
 
@@ -144,7 +145,7 @@ def push_missing_message(iface, text, problems):
 
     button.clicked.connect(lambda: open_installer(iface.mainWindow(), problems, on_installed=installed))
     item.layout().addWidget(button)
-    bar.pushWidget(item, Qgis.Warning, 0)
+    bar.pushWidget(item, compat.MESSAGE_WARNING, 0)
     return item
 
 
@@ -162,7 +163,7 @@ def open_installer(parent=None, problems=None, on_installed=None):
     _dialog = InstallerDialog(parent, problems=problems)
     if on_installed is not None:
         _dialog.installed.connect(on_installed)
-    _dialog.setAttribute(Qt.WA_DeleteOnClose, False)
+    _dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
     _dialog.show()
     return _dialog
 
@@ -218,7 +219,7 @@ class InstallerDialog(QDialog):
                        f"They are installed with QGIS's own Python into a folder of your QGIS profile, with numpy "
                        f"held at the version QGIS ships ({numpy_version() or 'unknown'}).")
         intro.setWordWrap(True)
-        intro.setTextFormat(Qt.RichText)
+        intro.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(intro)
 
         form = QFormLayout()
@@ -227,7 +228,7 @@ class InstallerDialog(QDialog):
         self.python_edit.textChanged.connect(self.update_command)
         form.addRow("QGIS's Python", self.python_edit)
         self.target_label = QLabel(self.target)
-        self.target_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.target_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Install into", self.target_label)
         self.packages_edit = QLineEdit(" ".join(self.packages))
         self.packages_edit.textChanged.connect(self.update_command)
@@ -245,7 +246,7 @@ class InstallerDialog(QDialog):
         form.addRow("", self.cuda_box)
         layout.addLayout(form)
 
-        mono = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         layout.addWidget(QLabel("Command"))
         self.command_view = QPlainTextEdit()
         self.command_view.setReadOnly(True)
@@ -265,7 +266,7 @@ class InstallerDialog(QDialog):
         self.venv_view = QPlainTextEdit()
         self.venv_view.setReadOnly(True)
         self.venv_view.setFont(mono)
-        self.venv_view.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.venv_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.venv_view.setFixedHeight(self._lines_height(self.venv_view, 8))
         vlay.addWidget(self.venv_view)
         self.venv_box.setVisible(self.needs_venv)
@@ -279,7 +280,7 @@ class InstallerDialog(QDialog):
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
         self.log_view.setFont(mono)
-        self.log_view.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.log_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.log_view.setPlaceholderText("pip's output appears here")
         self.log_view.setMinimumHeight(self._lines_height(self.log_view, 6))
         layout.addWidget(self.log_view, 1)
@@ -288,11 +289,11 @@ class InstallerDialog(QDialog):
         layout.addWidget(self.status_label)
 
         buttons = QDialogButtonBox()
-        self.install_button = buttons.addButton("Install", QDialogButtonBox.AcceptRole)
+        self.install_button = buttons.addButton("Install", QDialogButtonBox.ButtonRole.AcceptRole)
         self.install_button.setObjectName("installButton")
-        self.stop_button = buttons.addButton("Stop", QDialogButtonBox.DestructiveRole)
+        self.stop_button = buttons.addButton("Stop", QDialogButtonBox.ButtonRole.DestructiveRole)
         self.stop_button.setEnabled(False)
-        self.close_button = buttons.addButton(QDialogButtonBox.Close)
+        self.close_button = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.install_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.close_button.clicked.connect(self.close)
@@ -303,6 +304,11 @@ class InstallerDialog(QDialog):
         self.blocked = self.needs_venv and not pip_there
         if self.blocked:
             self.install_button.setToolTip("This Python has no pip: use the venv commands above")
+        self.too_old = pip_command.python_problem(sys.version_info, self.platform)
+        if self.too_old:  # pip would only fail after minutes: say why at once
+            self.blocked = True
+            self.status_label.setText(self.too_old[0].upper() + self.too_old[1:] + ".")
+            self.install_button.setToolTip(self.too_old)
 
     @staticmethod
     def _lines_height(edit, lines):
@@ -337,7 +343,7 @@ class InstallerDialog(QDialog):
 
     # -- running
     def is_running(self):
-        return self.process is not None and self.process.state() != QProcess.NotRunning
+        return self.process is not None and self.process.state() != QProcess.ProcessState.NotRunning
 
     def start(self):
         """Run pip with QProcess; the log streams into the text box. Returns False when it could not start."""
@@ -353,7 +359,7 @@ class InstallerDialog(QDialog):
         self.append_log("$ " + pip_command.quote(cmd, self.platform) + "\n")
         self.result_problems = None
         proc = QProcess(self)
-        proc.setProcessChannelMode(QProcess.MergedChannels)
+        proc.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
         env = QProcessEnvironment.systemEnvironment()
         env.insert("PYTHONUNBUFFERED", "1")
         env.insert("PIP_NO_INPUT", "1")
@@ -376,7 +382,7 @@ class InstallerDialog(QDialog):
             self.process.waitForFinished(3000)
 
     def append_log(self, text):
-        self.log_view.moveCursor(self.log_view.textCursor().End)
+        self.log_view.moveCursor(QTextCursor.MoveOperation.End)
         self.log_view.insertPlainText(text)
         self.log_view.ensureCursorVisible()
 
@@ -385,14 +391,14 @@ class InstallerDialog(QDialog):
         self.append_log(data.decode("utf-8", errors="replace"))
 
     def _error(self, error):
-        if error == QProcess.FailedToStart:
+        if error == QProcess.ProcessError.FailedToStart:
             self.append_log(f"\nCould not start {self.process.program()}: {self.process.errorString()}\n")
             self._done(False, f"Could not start QGIS's Python ({self.process.program()}). Check the path above.")
 
     def _finished(self, code, status):
         if self.process is not None:
             self._read_output()
-        if status != QProcess.NormalExit or code != 0:
+        if status != QProcess.ExitStatus.NormalExit or code != 0:
             self._done(False, f"pip failed (exit code {code}); the log above says why. Nothing was changed in QGIS.")
             return
         removed = prune_held(self.target)
@@ -415,7 +421,7 @@ class InstallerDialog(QDialog):
         self.install_button.setEnabled(not self.blocked)
         self.status_label.setText(message)
         self.append_log("\n" + message + "\n")
-        QgsMessageLog.logMessage(message, TITLE, Qgis.Success if ok else Qgis.Warning)
+        QgsMessageLog.logMessage(message, TITLE, compat.MESSAGE_SUCCESS if ok else compat.MESSAGE_WARNING)
         self.installed.emit(ok)
 
     def wait(self, timeout_ms=600000):

@@ -1,8 +1,9 @@
 """The QGIS face of the plugin: keeps the Processing provider alive, and in the GUI says once what is missing."""
-from qgis.core import Qgis, QgsApplication, QgsMessageLog
+from qgis.core import QgsApplication, QgsMessageLog
 
 from ..core import dependencies
 from ..processing.provider import GroundwaterLstmProvider
+from ..processing import compat
 from . import installer
 
 
@@ -29,7 +30,7 @@ class GroundwaterLstmPlugin:
         problems = dependencies.missing()
         if problems:
             text = dependencies.message(problems)
-            QgsMessageLog.logMessage(text, "Groundwater LSTM", Qgis.Warning)
+            QgsMessageLog.logMessage(text, "Groundwater LSTM", compat.MESSAGE_WARNING)
             if self.iface is not None:
                 installer.push_missing_message(self.iface, text, problems)  # with an "Install packages…" button
 

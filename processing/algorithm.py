@@ -4,12 +4,13 @@ import os
 import re
 import shutil
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingAlgorithm, QgsProcessingException, QgsWkbTypes
+from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingAlgorithm, QgsProcessingException
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core import dependencies
 from ..core.errors import Canceled, GroundwaterError
+from . import compat
 from .provider import ICON
 
 GROUPS = {
@@ -93,7 +94,7 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
         raise NotImplementedError
 
     # -- outputs written completely or not at all -------------------------------------------------------------
-    def create_sink(self, parameters, name, context, fields, wkb=QgsWkbTypes.NoGeometry, crs=None):
+    def create_sink(self, parameters, name, context, fields, wkb=compat.WKB_NO_GEOMETRY, crs=None):
         """parameterAsSink that remembers a file it creates, so that a cancel or failure removes it again."""
         path = _file_of(self.parameterAsOutputLayer(parameters, name, context))
         if path and not os.path.exists(path):

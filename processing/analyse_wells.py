@@ -2,7 +2,6 @@
 import time
 
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFileDestination,
@@ -10,6 +9,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Canceled
+from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .classify_dynamics import dynamics_fields
@@ -45,15 +45,15 @@ class AnalyseWells(GroundwaterAlgorithm):
         params.add_lstm(self)
         add_explain_params(self)
         self.addParameter(QgsProcessingParameterFeatureSink(
-            "OUTPUT", self.tr("Analysed wells"), QgsProcessing.TypeVectorPoint))
+            "OUTPUT", self.tr("Analysed wells"), compat.SOURCE_POINT))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            "SIMULATION", self.tr("Simulated levels"), QgsProcessing.TypeVector))
+            "SIMULATION", self.tr("Simulated levels"), compat.SOURCE_ANY_VECTOR))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            "ATTRIBUTION", self.tr("Attribution per well, period and driver"), QgsProcessing.TypeVector))
+            "ATTRIBUTION", self.tr("Attribution per well, period and driver"), compat.SOURCE_ANY_VECTOR))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            "PERIODS_OUTPUT", self.tr("Freeze-thaw calendar"), QgsProcessing.TypeVector, optional=True))
+            "PERIODS_OUTPUT", self.tr("Freeze-thaw calendar"), compat.SOURCE_ANY_VECTOR, optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            "LAGS", self.tr("Attribution by lag day"), QgsProcessing.TypeVector, optional=True,
+            "LAGS", self.tr("Attribution by lag day"), compat.SOURCE_ANY_VECTOR, optional=True,
             createByDefault=False))
         self.addParameter(QgsProcessingParameterFolderDestination("MODEL_FOLDER", self.tr("Model folder")))
         self.addParameter(QgsProcessingParameterFileDestination(

@@ -1,12 +1,12 @@
 """groundwaterlstm:classifydynamics — each well's dynamics type from its attribution signature."""
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
 )
 
 from ..core.errors import Canceled
+from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm
 from .qgis_io import source_to_frame, wells_fields, write_wells
@@ -60,12 +60,12 @@ class ClassifyDynamics(GroundwaterAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         params.add_wells(self)
         self.addParameter(QgsProcessingParameterFeatureSource(
-            "ATTRIBUTION", self.tr("Attribution table (from Explain drivers)"), [QgsProcessing.TypeVector]))
+            "ATTRIBUTION", self.tr("Attribution table (from Explain drivers)"), [compat.SOURCE_ANY_VECTOR]))
         self.addParameter(QgsProcessingParameterFeatureSource(
             "SIMULATION", self.tr("Simulation table (from Train well models; recommended)"),
-            [QgsProcessing.TypeVector], optional=True))
+            [compat.SOURCE_ANY_VECTOR], optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            "OUTPUT", self.tr("Wells with dynamics types"), QgsProcessing.TypeVectorPoint))
+            "OUTPUT", self.tr("Wells with dynamics types"), compat.SOURCE_POINT))
         self.addOutput(QgsProcessingOutputNumber("AGREEMENT", self.tr("Agreement of rules and clustering")))
 
     def execute(self, parameters, context, feedback):

@@ -3,13 +3,12 @@ import dataclasses
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsProcessing,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
-    QgsWkbTypes,
 )
 
 from ..core.errors import Canceled
+from . import compat
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .qgis_io import fields_for, point_geometry, write_frame
 
@@ -45,18 +44,18 @@ class CreateSampleData(GroundwaterAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterNumber(
             self.WELLS, self.tr("Number of wells (split evenly over the three dynamics types)"),
-            QgsProcessingParameterNumber.Integer, 24, minValue=3, maxValue=1000))
+            compat.NUMBER_INTEGER, 24, minValue=3, maxValue=1000))
         self.addParameter(QgsProcessingParameterNumber(
-            self.YEARS, self.tr("Years of daily data"), QgsProcessingParameterNumber.Integer, 12,
+            self.YEARS, self.tr("Years of daily data"), compat.NUMBER_INTEGER, 12,
             minValue=3, maxValue=100))
         self.addParameter(QgsProcessingParameterNumber(
-            self.SEED, self.tr("Random seed"), QgsProcessingParameterNumber.Integer, 42, minValue=0))
+            self.SEED, self.tr("Random seed"), compat.NUMBER_INTEGER, 42, minValue=0))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.WELLS_OUTPUT, self.tr("Sample wells"), QgsProcessing.TypeVectorPoint))
+            self.WELLS_OUTPUT, self.tr("Sample wells"), compat.SOURCE_POINT))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.LEVELS_OUTPUT, self.tr("Sample groundwater levels"), QgsProcessing.TypeVector))
+            self.LEVELS_OUTPUT, self.tr("Sample groundwater levels"), compat.SOURCE_ANY_VECTOR))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.FORCING_OUTPUT, self.tr("Sample forcing (drivers)"), QgsProcessing.TypeVector))
+            self.FORCING_OUTPUT, self.tr("Sample forcing (drivers)"), compat.SOURCE_ANY_VECTOR))
 
     def execute(self, parameters, context, feedback):
         from ..core import synthetic
@@ -77,7 +76,7 @@ class CreateSampleData(GroundwaterAlgorithm):
         outputs = {}
         w_fields = fields_for(wells)
         sink, outputs[self.WELLS_OUTPUT] = self.create_sink(
-            parameters, self.WELLS_OUTPUT, context, w_fields, QgsWkbTypes.Point, crs)
+            parameters, self.WELLS_OUTPUT, context, w_fields, compat.WKB_POINT, crs)
         geoms = [point_geometry(x, y) for x, y in zip(net.wells["x"], net.wells["y"])]
         write_frame(wells, sink, w_fields, feedback, geometries=geoms)
 

@@ -1,7 +1,5 @@
 """groundwaterlstm:explaindrivers — expected gradients per freeze-thaw period, dominant drivers per well."""
 from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -10,6 +8,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Canceled
+from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .qgis_io import fields_for, source_to_frame, wells_fields, write_frame, write_wells
@@ -38,16 +37,16 @@ EXPLAIN_HELP = (
 def add_explain_params(alg):
     alg.addParameter(QgsProcessingParameterFeatureSource(
         "PERIODS", alg.tr("Freeze-thaw calendar (optional; from Freeze-thaw calendar)"),
-        [QgsProcessing.TypeVector], optional=True))
+        [compat.SOURCE_ANY_VECTOR], optional=True))
     for name, label, default, minimum in (("N_SAMPLES", "Expected-gradient draws per period and winter", 200, 1),
                                           ("DAYS_PER_PERIOD", "Days explained per period and winter (0: all)",
                                            60, 0)):
-        p = QgsProcessingParameterNumber(name, alg.tr(label), QgsProcessingParameterNumber.Integer, default,
+        p = QgsProcessingParameterNumber(name, alg.tr(label), compat.NUMBER_INTEGER, default,
                                          minValue=minimum)
-        p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        compat.advanced(p)
         alg.addParameter(p)
     p = QgsProcessingParameterEnum("SPAN", alg.tr("Days to explain"), SPANS, defaultValue=0)
-    p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+    compat.advanced(p)
     alg.addParameter(p)
 
 
@@ -80,12 +79,12 @@ class ExplainDrivers(GroundwaterAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         params.add_wells(self)
         self.addParameter(QgsProcessingParameterFile(
-            "MODEL_FOLDER", self.tr("Model folder (from Train well models)"), QgsProcessingParameterFile.Folder))
+            "MODEL_FOLDER", self.tr("Model folder (from Train well models)"), compat.FILE_FOLDER))
         params.add_forcing(self)
         add_explain_params(self)
-        p = QgsProcessingParameterNumber("SEED", self.tr("Random seed"), QgsProcessingParameterNumber.Integer, 0,
+        p = QgsProcessingParameterNumber("SEED", self.tr("Random seed"), compat.NUMBER_INTEGER, 0,
                                          minValue=0)
-        p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        compat.advanced(p)
         self.addParameter(p)
         add_explain_outputs(self)
 
@@ -106,11 +105,11 @@ class ExplainDrivers(GroundwaterAlgorithm):
 
 def add_explain_outputs(alg):
     alg.addParameter(QgsProcessingParameterFeatureSink(
-        "OUTPUT", alg.tr("Wells with dominant drivers"), QgsProcessing.TypeVectorPoint))
+        "OUTPUT", alg.tr("Wells with dominant drivers"), compat.SOURCE_POINT))
     alg.addParameter(QgsProcessingParameterFeatureSink(
-        "ATTRIBUTION", alg.tr("Attribution per well, period and driver"), QgsProcessing.TypeVector))
+        "ATTRIBUTION", alg.tr("Attribution per well, period and driver"), compat.SOURCE_ANY_VECTOR))
     alg.addParameter(QgsProcessingParameterFeatureSink(
-        "LAGS", alg.tr("Attribution by lag day"), QgsProcessing.TypeVector, optional=True, createByDefault=False))
+        "LAGS", alg.tr("Attribution by lag day"), compat.SOURCE_ANY_VECTOR, optional=True, createByDefault=False))
 
 
 def explanation_fields(result, well_ids, skipped):

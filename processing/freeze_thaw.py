@@ -1,7 +1,5 @@
 """groundwaterlstm:freezethaw — the freeze-thaw calendar (freezing, thawing, unfrozen) from air temperature."""
 from qgis.core import (
-    QgsProcessing,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -9,6 +7,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Canceled
+from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm
 from .qgis_io import fields_for, require_fields, source_to_frame, write_frame
@@ -36,35 +35,35 @@ class FreezeThaw(GroundwaterAlgorithm):
         self.addParameter(QgsProcessingParameterField(
             "TEMP_FIELD", self.tr("Air temperature field (°C)"), "temp", "FORCING", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            "WELLS", self.tr("Wells (needed with one regional series)"), [QgsProcessing.TypeVectorPoint],
+            "WELLS", self.tr("Wells (needed with one regional series)"), [compat.SOURCE_POINT],
             optional=True))
         self.addParameter(QgsProcessingParameterField(
             "WELL_ID_FIELD", self.tr("Well ID field"), "well_id", "WELLS", optional=True))
         for name, label, kind, default, minimum in (
-                ("WINDOW", "Running-mean window (days)", QgsProcessingParameterNumber.Integer, 5, 1),
-                ("THRESHOLD", "Threshold air temperature (°C)", QgsProcessingParameterNumber.Double, 0.0, -50),
-                ("MIN_DAYS", "Minimum length of a cold spell (days)", QgsProcessingParameterNumber.Integer, 10, 1),
-                ("THAW_FACTOR", "Thawing end: thawing / freezing degree-days", QgsProcessingParameterNumber.Double,
+                ("WINDOW", "Running-mean window (days)", compat.NUMBER_INTEGER, 5, 1),
+                ("THRESHOLD", "Threshold air temperature (°C)", compat.NUMBER_DOUBLE, 0.0, -50),
+                ("MIN_DAYS", "Minimum length of a cold spell (days)", compat.NUMBER_INTEGER, 10, 1),
+                ("THAW_FACTOR", "Thawing end: thawing / freezing degree-days", compat.NUMBER_DOUBLE,
                  0.35, 0.0001)):
             p = QgsProcessingParameterNumber(name, self.tr(label), kind, default, minValue=minimum)
-            p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            compat.advanced(p)
             self.addParameter(p)
         p = QgsProcessingParameterNumber("THAW_DAYS", self.tr("Thawing period length in days (overrides the "
                                                              "degree-day rule)"),
-                                         QgsProcessingParameterNumber.Integer, None, optional=True, minValue=0)
-        p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+                                         compat.NUMBER_INTEGER, None, optional=True, minValue=0)
+        compat.advanced(p)
         self.addParameter(p)
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, self.tr("Freeze-thaw calendar"), QgsProcessing.TypeVector))
+            self.OUTPUT, self.tr("Freeze-thaw calendar"), compat.SOURCE_ANY_VECTOR))
 
     def execute(self, parameters, context, feedback):
         from ..core import periods
 
         source = self.parameterAsSource(parameters, "FORCING", context)
-        cols = {k: (self.parameterAsFields(parameters, k, context) or [d])[0] for k, d in
+        cols = {k: (compat.parameter_as_fields(self, parameters, k, context) or [d])[0] for k, d in
                 (("FORCING_DATE_FIELD", "date"), ("TEMP_FIELD", "temp"))}
         require_fields(source, cols.values(), "Forcing")
-        id_col = (self.parameterAsFields(parameters, "FORCING_ID_FIELD", context) or [None])[0]
+        id_col = (compat.parameter_as_fields(self, parameters, "FORCING_ID_FIELD", context) or [None])[0]
         if id_col and id_col not in source.fields().names():
             if parameters.get("FORCING_ID_FIELD") not in (None, "well_id"):
                 require_fields(source, [id_col], "Forcing")
@@ -83,7 +82,7 @@ class FreezeThaw(GroundwaterAlgorithm):
                 from ..core.errors import InputError
                 raise InputError("one regional temperature series needs the wells to give it to", field="WELLS",
                                  fix="choose the wells layer, or the forcing's well-ID field")
-            wid = (self.parameterAsFields(parameters, "WELL_ID_FIELD", context) or ["well_id"])[0]
+            wid = (compat.parameter_as_fields(self, parameters, "WELL_ID_FIELD", context) or ["well_id"])[0]
             require_fields(wells, [wid], "Wells")
             well_ids = [str(v) for v in source_to_frame(wells, [wid])[wid]]
         thaw_days = parameters.get("THAW_DAYS")

@@ -31,6 +31,8 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt
 from qgis.PyQt.QtGui import QColor, QFont, QImage, QPainter, QPen
 
+from . import compat
+
 SEA = "#e3eef5"
 LAND = "#f5f3ee"
 COUNTRY_LINE = "#9d978c"
@@ -68,7 +70,7 @@ def memory_copy(source, crs=None, name="wells"):
     """A memory point layer with every feature and field of ``source`` (a layer or feature source), owned by the
     calling thread, safe to style and render anywhere."""
     crs = crs or source.sourceCrs()
-    wkb = QgsWkbTypes.displayString(source.wkbType()) if source.wkbType() != QgsWkbTypes.Unknown else "Point"
+    wkb = QgsWkbTypes.displayString(source.wkbType()) if source.wkbType() != compat.WKB_UNKNOWN else "Point"
     layer = QgsVectorLayer(f"{wkb}?crs={crs.authid() or 'EPSG:4326'}", name, "memory")
     if not crs.authid():
         layer.setCrs(crs)
@@ -130,12 +132,6 @@ def _extent(layer, crs, aspect, pad=0.12, transform_context=None):
     return QgsRectangle(c.x() - w / 2, c.y() - h / 2, c.x() + w / 2, c.y() + h / 2)
 
 
-def _flag(*names):
-    from .styling import _enum
-
-    return _enum(*names)
-
-
 def render_image(layer, size=(1000, 800), dpi=96, title=None, legend=True, scale_bar=True, backdrop=True,
                  transform_context=None):
     """The map as a QImage: the layer over the backdrop on the left, a panel with the title and the legend on
@@ -156,14 +152,14 @@ def render_image(layer, size=(1000, 800), dpi=96, title=None, legend=True, scale
     settings.setBackgroundColor(QColor(SEA))
     settings.setTransformContext(transform_context or QgsProject.instance().transformContext())
     settings.setExtent(_extent(layer, crs, map_w / height, transform_context=transform_context))
-    settings.setFlag(_flag("Qgis.MapSettingsFlag.Antialiasing", "QgsMapSettings.Antialiasing"), True)
-    settings.setFlag(_flag("Qgis.MapSettingsFlag.DrawLabeling", "QgsMapSettings.DrawLabeling"), True)
+    settings.setFlag(compat.MAP_ANTIALIASING, True)
+    settings.setFlag(compat.MAP_DRAW_LABELING, True)
 
-    image = QImage(QSize(width, height), QImage.Format_ARGB32_Premultiplied)
+    image = QImage(QSize(width, height), QImage.Format.Format_ARGB32_Premultiplied)
     image.setDotsPerMeterX(int(dpi / 0.0254))
     image.setDotsPerMeterY(int(dpi / 0.0254))
     image.fill(QColor("#ffffff"))
-    map_image = QImage(QSize(map_w, height), QImage.Format_ARGB32_Premultiplied)
+    map_image = QImage(QSize(map_w, height), QImage.Format.Format_ARGB32_Premultiplied)
     map_image.setDotsPerMeterX(int(dpi / 0.0254))
     map_image.setDotsPerMeterY(int(dpi / 0.0254))
     map_image.fill(QColor(SEA))
@@ -171,14 +167,14 @@ def render_image(layer, size=(1000, 800), dpi=96, title=None, legend=True, scale
     try:
         job = QgsMapRendererCustomPainterJob(settings, painter)
         job.renderSynchronously()
-        painter.setRenderHint(QPainter.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         if scale_bar:
             _scale_bar(painter, settings, crs, map_w, height, scale)
     finally:
         painter.end()
     painter = QPainter(image)
     try:
-        painter.setRenderHint(QPainter.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.drawImage(0, 0, map_image)
         if panel:
             painter.setPen(QPen(QColor("#bbbbbb"), 1))
@@ -197,7 +193,7 @@ def render_map_png(layer, path=None, size=(1000, 800), dpi=96, title=None, legen
                          backdrop=backdrop, transform_context=transform_context)
     data = QByteArray()
     buf = QBuffer(data)
-    buf.open(QIODevice.WriteOnly)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
     image.save(buf, "PNG")
     buf.close()
     png = bytes(data)
@@ -269,7 +265,7 @@ def _panel(painter, x0, panel_w, entries, note, title, scale):
         painter.setFont(_font(15 * scale, bold=True))
         painter.setPen(QColor("#222222"))
         h = painter.fontMetrics().height()
-        painter.drawText(QRectF(x0 + pad, y, panel_w - 2 * pad, h), Qt.AlignLeft | Qt.AlignVCenter, title)
+        painter.drawText(QRectF(x0 + pad, y, panel_w - 2 * pad, h), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
         y += h + 2 * gap
     painter.setFont(_font(12 * scale))
     line = max(painter.fontMetrics().height(), sym) + gap
@@ -282,13 +278,13 @@ def _panel(painter, x0, panel_w, entries, note, title, scale):
         icon = s.asImage(QSize(int(sym), int(sym)))
         painter.drawImage(QPointF(x0 + pad, y + (line - gap - sym) / 2), icon)
         painter.setPen(QColor("#222222"))
-        painter.drawText(QRectF(x0 + pad + sym + gap, y, panel_w, line - gap), Qt.AlignVCenter | Qt.AlignLeft,
+        painter.drawText(QRectF(x0 + pad + sym + gap, y, panel_w, line - gap), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                          label)
         y += line
     if note:
         y += gap
         painter.setPen(QColor("#555555"))
-        painter.drawText(QRectF(x0 + pad, y, panel_w, line - gap), Qt.AlignVCenter | Qt.AlignLeft, note)
+        painter.drawText(QRectF(x0 + pad, y, panel_w, line - gap), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, note)
 
 
 def _nice(value):
@@ -320,7 +316,7 @@ def _scale_bar(painter, settings, crs, width, height, scale):
     bar_px = length_m / per_px
     label = f"{length_m / 1000:g} km" if length_m >= 1000 else f"{length_m:g} m"
     x1, yb = width - 20 * scale - bar_px, height - 22 * scale
-    painter.setPen(Qt.NoPen)
+    painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(255, 255, 255, 210))
     painter.drawRect(QRectF(x1 - 8 * scale, yb - 22 * scale, bar_px + 16 * scale, 34 * scale))
     painter.setPen(QPen(QColor("#222222"), 2 * scale))
@@ -328,4 +324,4 @@ def _scale_bar(painter, settings, crs, width, height, scale):
     for xx in (x1, x1 + bar_px):
         painter.drawLine(QPointF(xx, yb - 5 * scale), QPointF(xx, yb + 3 * scale))
     painter.setFont(_font(12 * scale))
-    painter.drawText(QRectF(x1, yb - 20 * scale, bar_px, 14 * scale), Qt.AlignCenter, label)
+    painter.drawText(QRectF(x1, yb - 20 * scale, bar_px, 14 * scale), Qt.AlignmentFlag.AlignCenter, label)

@@ -4,9 +4,7 @@ Names are the data contract of graphical models: never rename them.
 """
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -15,6 +13,7 @@ from qgis.core import (
 )
 
 from ..core.roles import Roles
+from . import compat
 from .qgis_io import field_names, require_fields, source_to_frame
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
@@ -41,21 +40,16 @@ FORCING_HELP = (
 # parameter that is left out even when it has a default; the readers fall back to the default instead.
 
 
-def _advanced(param):
-    param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-    return param
-
-
 def add_wells(alg, optional=False):
     alg.addParameter(QgsProcessingParameterFeatureSource(
-        "WELLS", alg.tr("Wells (points)"), [QgsProcessing.TypeVectorPoint], optional=optional))
+        "WELLS", alg.tr("Wells (points)"), [compat.SOURCE_POINT], optional=optional))
     alg.addParameter(QgsProcessingParameterField(
         "WELL_ID_FIELD", alg.tr("Well ID field"), "well_id", "WELLS", optional=True))
 
 
 def add_levels(alg):
     alg.addParameter(QgsProcessingParameterFeatureSource(
-        "LEVELS", alg.tr("Groundwater levels (table: well ID, date, level in m)"), [QgsProcessing.TypeVector]))
+        "LEVELS", alg.tr("Groundwater levels (table: well ID, date, level in m)"), [compat.SOURCE_ANY_VECTOR]))
     for name, label, default in (("LEVEL_ID_FIELD", "Levels: well ID field", "well_id"),
                                  ("LEVEL_DATE_FIELD", "Levels: date field", "date"),
                                  ("LEVEL_FIELD", "Levels: level field (m)", "level")):
@@ -65,7 +59,7 @@ def add_levels(alg):
 def add_forcing_table(alg, id_label="Forcing: well ID field (empty: one series for all wells)"):
     """FORCING with its well-ID and date fields (the driver fields are the caller's)."""
     alg.addParameter(QgsProcessingParameterFeatureSource(
-        "FORCING", alg.tr("Forcing (drivers table)"), [QgsProcessing.TypeVector]))
+        "FORCING", alg.tr("Forcing (drivers table)"), [compat.SOURCE_ANY_VECTOR]))
     alg.addParameter(QgsProcessingParameterField(
         "FORCING_ID_FIELD", alg.tr(id_label), "well_id", "FORCING", optional=True))
     alg.addParameter(QgsProcessingParameterField(
@@ -77,27 +71,27 @@ def add_forcing(alg):
     for name, _role, default, label in ROLE_PARAMS:
         alg.addParameter(QgsProcessingParameterField(
             # Any, not Numeric: CSV read through OGR gives numbers as text.
-            name, alg.tr(label), default, "FORCING", QgsProcessingParameterField.Any,
+            name, alg.tr(label), default, "FORCING", compat.FIELD_ANY,
             optional=True))
     alg.addParameter(QgsProcessingParameterField(
-        "OTHER_FIELDS", alg.tr("Other driver fields"), None, "FORCING", QgsProcessingParameterField.Any,
+        "OTHER_FIELDS", alg.tr("Other driver fields"), None, "FORCING", compat.FIELD_ANY,
         allowMultiple=True, optional=True))
 
 
 def add_lstm(alg):
     p = [
         QgsProcessingParameterNumber("LOOKBACK", alg.tr("Look-back / warm-up (days)"),
-                                     QgsProcessingParameterNumber.Integer, None, optional=True, minValue=7),
+                                     compat.NUMBER_INTEGER, None, optional=True, minValue=7),
         QgsProcessingParameterNumber("HIDDEN", alg.tr("LSTM hidden units"),
-                                     QgsProcessingParameterNumber.Integer, None, optional=True, minValue=1),
+                                     compat.NUMBER_INTEGER, None, optional=True, minValue=1),
         QgsProcessingParameterNumber("EPOCHS", alg.tr("Maximum epochs (early stopping on validation)"),
-                                     QgsProcessingParameterNumber.Integer, None, optional=True, minValue=1),
+                                     compat.NUMBER_INTEGER, None, optional=True, minValue=1),
         QgsProcessingParameterNumber("LEARNING_RATE", alg.tr("Learning rate"),
-                                     QgsProcessingParameterNumber.Double, None, optional=True, minValue=1e-6),
+                                     compat.NUMBER_DOUBLE, None, optional=True, minValue=1e-6),
         QgsProcessingParameterNumber("ENSEMBLE", alg.tr("Ensemble members per well"),
-                                     QgsProcessingParameterNumber.Integer, None, optional=True, minValue=1),
+                                     compat.NUMBER_INTEGER, None, optional=True, minValue=1),
         QgsProcessingParameterNumber("SEED", alg.tr("Random seed"),
-                                     QgsProcessingParameterNumber.Integer, 42, minValue=0),
+                                     compat.NUMBER_INTEGER, 42, minValue=0),
         QgsProcessingParameterEnum("DEVICE", alg.tr("Device"), DEVICES, defaultValue=0),
         QgsProcessingParameterString("VAL_START", alg.tr("Validation start date (YYYY-MM-DD; empty: by fraction)"),
                                      optional=True),
@@ -105,7 +99,7 @@ def add_lstm(alg):
                                      optional=True),
     ]
     for param in p:
-        alg.addParameter(_advanced(param))
+        alg.addParameter(compat.advanced(param))
 
 
 def read_wells(alg, parameters, context, feedback):
@@ -113,7 +107,7 @@ def read_wells(alg, parameters, context, feedback):
     source = alg.parameterAsSource(parameters, "WELLS", context)
     if source is None:
         raise QgsProcessingException("Wells: the layer could not be opened. Fix: choose a point layer.")
-    id_field = alg.parameterAsFields(parameters, "WELL_ID_FIELD", context)
+    id_field = compat.parameter_as_fields(alg, parameters, "WELL_ID_FIELD", context)
     id_field = id_field[0] if id_field else "well_id"
     require_fields(source, [id_field], "Wells")
     if source.featureCount() == 0:
@@ -136,7 +130,7 @@ def read_levels(alg, parameters, context, feedback):
     source = alg.parameterAsSource(parameters, "LEVELS", context)
     if source is None:
         raise QgsProcessingException("Levels: the table could not be opened.")
-    cols = {k: (alg.parameterAsFields(parameters, k, context) or [d])[0]
+    cols = {k: (compat.parameter_as_fields(alg, parameters, k, context) or [d])[0]
             for k, d in (("LEVEL_ID_FIELD", "well_id"), ("LEVEL_DATE_FIELD", "date"), ("LEVEL_FIELD", "level"))}
     require_fields(source, cols.values(), "Levels")
     frame = source_to_frame(source, list(dict.fromkeys(cols.values())), feedback)
@@ -149,9 +143,9 @@ def read_forcing(alg, parameters, context, feedback):
     if source is None:
         raise QgsProcessingException("Forcing: the table could not be opened.")
     present = field_names(source)
-    date_col = (alg.parameterAsFields(parameters, "FORCING_DATE_FIELD", context) or ["date"])[0]
+    date_col = (compat.parameter_as_fields(alg, parameters, "FORCING_DATE_FIELD", context) or ["date"])[0]
     require_fields(source, [date_col], "Forcing")
-    id_col = alg.parameterAsFields(parameters, "FORCING_ID_FIELD", context)
+    id_col = compat.parameter_as_fields(alg, parameters, "FORCING_ID_FIELD", context)
     id_col = id_col[0] if id_col else None
     if id_col and id_col not in present:
         if parameters.get("FORCING_ID_FIELD") in (None, "well_id"):
@@ -163,7 +157,7 @@ def read_forcing(alg, parameters, context, feedback):
     for name, role, default, label in ROLE_PARAMS:
         if name in parameters and parameters[name] in ("", [], None) and role != "precip":
             continue  # left empty on purpose: the role is absent
-        col = alg.parameterAsFields(parameters, name, context)
+        col = compat.parameter_as_fields(alg, parameters, name, context)
         col = col[0] if col else None
         if not col:
             continue
@@ -174,7 +168,7 @@ def read_forcing(alg, parameters, context, feedback):
             feedback.pushInfo(f"Forcing has no field '{col}': the {role} role is left out.")
             continue
         roles[role] = col
-    others = tuple(alg.parameterAsFields(parameters, "OTHER_FIELDS", context) or ())
+    others = tuple(compat.parameter_as_fields(alg, parameters, "OTHER_FIELDS", context) or ())
     require_fields(source, others, "Forcing (other drivers)")
     roles = Roles(**{r: roles.get(r) for r in ("precip", "temp", "pet", "river", "pumping")}, other=others)
     cols = [c for c in [id_col, date_col, *roles.columns().values()] if c]

@@ -9,8 +9,6 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsFeature,
     QgsFeatureRequest,
-    QgsFeatureSink,
-    QgsField,
     QgsFields,
     QgsGeometry,
     QgsPointXY,
@@ -18,6 +16,8 @@ from qgis.core import (
     QgsProject,
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
+
+from . import compat
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
@@ -58,7 +58,7 @@ def source_to_frame(source, fields=None, feedback=None, xy_crs=None, context=Non
     names = list(fields) if fields else field_names(source)
     request = QgsFeatureRequest()
     if xy_crs is None:
-        request.setFlags(QgsFeatureRequest.NoGeometry)
+        request.setFlags(compat.NO_GEOMETRY_REQUEST)
     all_fields = source.fields()
     idx = [all_fields.lookupField(n) for n in names]
     request.setSubsetOfAttributes(idx)
@@ -92,30 +92,28 @@ def source_to_frame(source, fields=None, feedback=None, xy_crs=None, context=Non
     return frame
 
 
-_QVARIANT_OF_KIND = {"f": QVariant.Double, "i": QVariant.LongLong, "u": QVariant.LongLong, "b": QVariant.Int,
-                     "M": QVariant.Date}
+_FIELD_KIND_OF_DTYPE = {"f": "double", "i": "longlong", "u": "longlong", "b": "int", "M": "date"}
 
 
 def fields_for(frame, types=None):
-    """QgsFields for a frame: floats Double, ints LongLong, datetimes Date, the rest String (``types`` overrides)."""
+    """QgsFields for a frame: floats double, ints longlong, datetimes date, the rest string (``types``, a column ->
+    field kind of ``compat.make_field``, overrides)."""
     types = types or {}
     fields = QgsFields()
     for name in frame.columns:
-        qtype = types.get(name)
-        if qtype is None:
-            qtype = _QVARIANT_OF_KIND.get(frame[name].dtype.kind, QVariant.String)
-        fields.append(QgsField(str(name), qtype))
+        kind = types.get(name) or _FIELD_KIND_OF_DTYPE.get(frame[name].dtype.kind, "string")
+        fields.append(compat.make_field(name, kind))
     return fields
 
 
-def _cell(value, qtype):
+def _cell(value, kind):
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
     if value is pd.NaT:
         return None
-    if qtype == QVariant.Date:
+    if kind == "date":
         if isinstance(value, (pd.Timestamp, _dt.datetime)):
             return QDate(value.year, value.month, value.day)
         if isinstance(value, _dt.date):
@@ -125,25 +123,25 @@ def _cell(value, qtype):
             return QDate(ts.year, ts.month, ts.day)
     if isinstance(value, np.generic):
         value = value.item()
-    if qtype == QVariant.String and not isinstance(value, str):
+    if kind == "string" and not isinstance(value, str):
         value = str(value)
     return value
 
 
 def write_frame(frame, sink, fields, feedback=None, geometries=None, progress=None):
     """Write every row of ``frame`` as a feature (geometry from ``geometries`` aligned to rows, if given)."""
-    qtypes = [fields.at(i).type() for i in range(fields.count())]
+    kinds = [compat.field_kind(fields.at(i)) for i in range(fields.count())]
     values = frame.to_numpy(dtype=object)
     n = len(values)
     batch = []
     for i, row in enumerate(values):
         feat = QgsFeature(fields)
-        feat.setAttributes([_cell(v, t) for v, t in zip(row, qtypes)])
+        feat.setAttributes([_cell(v, k) for v, k in zip(row, kinds)])
         if geometries is not None and geometries[i] is not None:
             feat.setGeometry(geometries[i])
         batch.append(feat)
         if len(batch) >= 2000 or i == n - 1:
-            if not sink.addFeatures(batch, QgsFeatureSink.FastInsert):
+            if not sink.addFeatures(batch, compat.FAST_INSERT):
                 raise QgsProcessingException(f"Could not write features: {sink.lastError()}")
             batch = []
             if feedback is not None:
@@ -182,7 +180,7 @@ def write_wells(source, id_field, extra, sink, fields, feedback=None):
     extra["well_id"] = [normalise_id(w) for w in extra["well_id"]]
     table = extra.set_index("well_id")
     names = fields.names()
-    qtypes = [fields.at(i).type() for i in range(fields.count())]
+    kinds = [compat.field_kind(fields.at(i)) for i in range(fields.count())]
     src_names = source.fields().names()
     for feat in source.getFeatures():
         if feedback is not None and feedback.isCanceled():
@@ -192,14 +190,14 @@ def write_wells(source, id_field, extra, sink, fields, feedback=None):
         wid = normalise_id(to_python(feat[id_field]))
         row = table.loc[wid] if wid in table.index else None
         attrs = []
-        for name, qtype in zip(names, qtypes):
+        for name, kind in zip(names, kinds):
             if row is not None and name in table.columns:
-                attrs.append(_cell(row[name], qtype))
+                attrs.append(_cell(row[name], kind))
             elif name in src_names:
                 attrs.append(feat[name])
             else:
                 attrs.append(None)
         out.setAttributes(attrs)
-        if not sink.addFeature(out, QgsFeatureSink.FastInsert):
+        if not sink.addFeature(out, compat.FAST_INSERT):
             raise QgsProcessingException(f"Could not write well '{wid}': {sink.lastError()}")
     return True

@@ -3,14 +3,13 @@ a key/value table ``gwlstm_run`` in the output GeoPackage."""
 import os
 
 from qgis.core import (
-    QgsCoordinateTransformContext,
     QgsFeature,
-    QgsField,
     QgsFields,
     QgsVectorFileWriter,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QVariant
+
+from . import compat
 
 RUN_TABLE = "gwlstm_run"
 
@@ -26,8 +25,8 @@ def gpkg_of(destination):
 def write_run_record(gpkg, record):
     """Write (or replace) the ``gwlstm_run`` table in ``gpkg``. Returns an error text or ''."""
     fields = QgsFields()
-    fields.append(QgsField("key", QVariant.String))
-    fields.append(QgsField("value", QVariant.String))
+    fields.append(compat.make_field("key", "string"))
+    fields.append(compat.make_field("value", "string"))
     mem = QgsVectorLayer("None", RUN_TABLE, "memory")
     mem.dataProvider().addAttributes(fields.toList())
     mem.updateFields()
@@ -41,6 +40,5 @@ def write_run_record(gpkg, record):
     opts = QgsVectorFileWriter.SaveVectorOptions()
     opts.driverName = "GPKG"
     opts.layerName = RUN_TABLE
-    opts.actionOnExistingFile = QgsVectorFileWriter.CreateOrOverwriteLayer
-    err = QgsVectorFileWriter.writeAsVectorFormatV2(mem, gpkg, QgsCoordinateTransformContext(), opts)
-    return "" if err[0] == QgsVectorFileWriter.NoError else str(err[1])
+    opts.actionOnExistingFile = compat.OVERWRITE_LAYER
+    return compat.write_vector(mem, gpkg, opts)

@@ -13,11 +13,9 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsFeatureRequest,
     QgsPointXY,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterCrs,
     QgsProcessingParameterDateTime,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -26,10 +24,10 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProviderRegistry,
-    QgsWkbTypes,
 )
 
 from ..core.errors import GroundwaterError, InputError
+from . import compat
 from .algorithm import GroundwaterAlgorithm
 from .qgis_io import fields_for, require_fields, to_python, write_frame
 
@@ -135,7 +133,7 @@ class SampleForcing(GroundwaterAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.WELLS, self.tr("Wells"), [QgsProcessing.TypeVectorPoint]))
+            self.WELLS, self.tr("Wells"), [compat.SOURCE_POINT]))
         self.addParameter(QgsProcessingParameterField(
             self.WELL_ID_FIELD, self.tr("Well ID field"), "well_id", self.WELLS))
         self.addParameter(QgsProcessingParameterRasterLayer(
@@ -146,7 +144,7 @@ class SampleForcing(GroundwaterAlgorithm):
             self.EVAP_RASTER, self.tr("Potential evaporation stack [optional]"), optional=True))
         self.addParameter(QgsProcessingParameterMultipleLayers(
             self.OTHER_RASTERS, self.tr("Other driver stacks (a column named after each layer) [optional]"),
-            QgsProcessing.TypeRaster, optional=True))
+            compat.SOURCE_RASTER, optional=True))
         from ..core import gridded
         self.addParameter(QgsProcessingParameterEnum(
             self.UNITS, self.tr("Units of the grids"), list(self.UNIT_OPTIONS), defaultValue=0))
@@ -155,16 +153,16 @@ class SampleForcing(GroundwaterAlgorithm):
             self.TIME_SOURCE, self.tr("Time of each band"), list(self.TIME_OPTIONS), defaultValue=0))
         self.addParameter(QgsProcessingParameterDateTime(
             self.START_DATE, self.tr("Time of the first band (UTC) [when not read from the file]"),
-            QgsProcessingParameterDateTime.DateTime, optional=True))
+            compat.DATETIME_DATETIME, optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.STEP_HOURS, self.tr("Hours between bands [when not read from the file]"),
-            QgsProcessingParameterNumber.Double, 24.0, minValue=0.0))
+            compat.NUMBER_DOUBLE, 24.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterEnum(
             self.INTERPOLATION, self.tr("Interpolation"), list(self.INTERP_OPTIONS), defaultValue=1))
         advanced = [
             QgsProcessingParameterNumber(
                 self.UTC_OFFSET, self.tr("UTC offset of the local day, hours (e.g. 8 for Beijing time)"),
-                QgsProcessingParameterNumber.Double, 0.0, minValue=-14.0, maxValue=14.0),
+                compat.NUMBER_DOUBLE, 0.0, minValue=-14.0, maxValue=14.0),
             QgsProcessingParameterEnum(
                 self.FLUX_LABEL, self.tr("Time stamp of flux values (precipitation, evaporation)"),
                 list(self.LABEL_OPTIONS), defaultValue=0),
@@ -175,11 +173,11 @@ class SampleForcing(GroundwaterAlgorithm):
                 self.GRID_CRS, self.tr("CRS of grids without one"), optional=True),
         ]
         for p in advanced:
-            p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            compat.advanced(p)
             self.addParameter(p)
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.FORCING_OUTPUT, self.tr("Forcing table (well_id, date, precip, temp, pet, ...)"),
-            QgsProcessing.TypeVector))
+            compat.SOURCE_ANY_VECTOR))
 
     # -- checks before the run -------------------------------------------------------------------------------------
     def checkParameterValues(self, parameters, context):  # noqa: N802
@@ -226,7 +224,7 @@ class SampleForcing(GroundwaterAlgorithm):
         source = self.parameterAsSource(parameters, self.WELLS, context)
         if source is None:
             raise QgsProcessingException("The wells layer cannot be read. Fix: choose a point layer.")
-        id_field = (self.parameterAsFields(parameters, self.WELL_ID_FIELD, context) or ["well_id"])[0]
+        id_field = (compat.parameter_as_fields(self, parameters, self.WELL_ID_FIELD, context) or ["well_id"])[0]
         require_fields(source, [id_field], "Wells")
         if not source.sourceCrs().isValid():
             raise InputError("the wells layer has no CRS", field=self.WELLS,
@@ -503,7 +501,7 @@ class SampleForcing(GroundwaterAlgorithm):
         frame = gridded.forcing_frame([ids[i] for i in keep], days,
                                       {c: columns[c][:, keep] for c in order})
         fields = fields_for(frame)
-        sink, dest = self.create_sink(parameters, self.FORCING_OUTPUT, context, fields, QgsWkbTypes.NoGeometry)
+        sink, dest = self.create_sink(parameters, self.FORCING_OUTPUT, context, fields, compat.WKB_NO_GEOMETRY)
 
         def wprog(frac):
             feedback.setProgress(90.0 + 10.0 * frac)

@@ -19,6 +19,7 @@ from qgis.core import QgsApplication, QgsProcessingModelAlgorithm
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
+from . import compat
 from .algorithm import GROUPS
 from .provider import ICON
 
@@ -114,10 +115,10 @@ def shipped_models():
         if model.loaded:
             models.append(model)
         else:
-            from qgis.core import Qgis, QgsMessageLog
+            from qgis.core import QgsMessageLog
 
             QgsMessageLog.logMessage(f"Could not read the shipped model {model.path}", "Groundwater LSTM",
-                                     Qgis.Warning)
+                                     compat.MESSAGE_WARNING)
     return models
 
 

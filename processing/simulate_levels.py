@@ -1,6 +1,5 @@
 """groundwaterlstm:simulatelevels — trained well models on new forcing (scenarios, forecasts)."""
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -8,6 +7,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Canceled
+from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .qgis_io import fields_for, require_fields, source_to_frame, write_frame
@@ -34,17 +34,17 @@ class SimulateLevels(GroundwaterAlgorithm):
         params.add_wells(self)
         self.addParameter(QgsProcessingParameterFile(
             self.MODEL_FOLDER, self.tr("Model folder (from Train well models)"),
-            QgsProcessingParameterFile.Folder))
+            compat.FILE_FOLDER))
         params.add_forcing(self)
         self.addParameter(QgsProcessingParameterFeatureSource(
-            "LEVELS", self.tr("Observed levels for comparison (optional)"), [QgsProcessing.TypeVector],
+            "LEVELS", self.tr("Observed levels for comparison (optional)"), [compat.SOURCE_ANY_VECTOR],
             optional=True))
         for name, label, default in (("LEVEL_ID_FIELD", "Levels: well ID field", "well_id"),
                                      ("LEVEL_DATE_FIELD", "Levels: date field", "date"),
                                      ("LEVEL_FIELD", "Levels: level field (m)", "level")):
             self.addParameter(QgsProcessingParameterField(name, self.tr(label), default, "LEVELS", optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.SIMULATION, self.tr("Simulated levels"), QgsProcessing.TypeVector))
+            self.SIMULATION, self.tr("Simulated levels"), compat.SOURCE_ANY_VECTOR))
 
     def execute(self, parameters, context, feedback):
         from ..core import pipeline
@@ -55,7 +55,7 @@ class SimulateLevels(GroundwaterAlgorithm):
         if parameters.get("LEVELS"):
             lv = self.parameterAsSource(parameters, "LEVELS", context)
             if lv is not None:
-                level_fields = tuple((self.parameterAsFields(parameters, k, context) or [d])[0] for k, d in
+                level_fields = tuple((compat.parameter_as_fields(self, parameters, k, context) or [d])[0] for k, d in
                                      (("LEVEL_ID_FIELD", "well_id"), ("LEVEL_DATE_FIELD", "date"),
                                       ("LEVEL_FIELD", "level")))
                 require_fields(lv, level_fields, "Levels")

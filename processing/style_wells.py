@@ -1,18 +1,13 @@
 """groundwaterlstm:stylewells — the dynamics-type map style (and the test-NSE style) on a wells layer."""
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterVectorLayer,
 )
 
+from . import compat
 from . import styling
 from .algorithm import GroundwaterAlgorithm
-
-
-def no_threading_flag():
-    """FlagNoThreading under its 3.22 name or its current one."""
-    return styling._enum("Qgis.ProcessingAlgorithmFlag.NoThreading", "QgsProcessingAlgorithm.FlagNoThreading")
 
 
 class StyleWells(GroundwaterAlgorithm):
@@ -37,12 +32,12 @@ class StyleWells(GroundwaterAlgorithm):
 
     def flags(self):
         # the layer may be one of the project's: change its renderer in the main thread only
-        return super().flags() | no_threading_flag()
+        return super().flags() | compat.ALG_NO_THREADING
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterVectorLayer(
             self.INPUT, self.tr("Wells with dynamics types (field dyn_type; nse_test and well_id are used when "
-                                "present)"), [QgsProcessing.TypeVectorPoint]))
+                                "present)"), [compat.SOURCE_POINT]))
         self.addOutput(QgsProcessingOutputVectorLayer(self.OUTPUT, self.tr("Styled wells")))
 
     def checkParameterValues(self, parameters, context):  # noqa: N802

@@ -36,6 +36,7 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QColor, QFont
 
 from ..core.report import DYNAMICS_TYPES, NO_TYPE_COLOUR, NO_TYPE_LABEL, TYPE_COLOURS, TYPE_LABELS
+from . import compat
 
 DYN_FIELD = "dyn_type"
 NSE_FIELD = "nse_test"
@@ -60,22 +61,6 @@ NSE_CLASSES = (
 )
 
 
-def _enum(*candidates):
-    """The first enum value that exists, e.g. _enum('Qgis.LabelPlacement.AroundPoint',
-    'QgsPalLayerSettings.AroundPoint'): new spellings on current LTRs, old ones on 3.22."""
-    import qgis.core as qc
-
-    for dotted in candidates:
-        obj = qc
-        try:
-            for part in dotted.split("."):
-                obj = getattr(obj, part)
-            return obj
-        except AttributeError:
-            continue
-    raise AttributeError(f"none of {candidates} exists in this QGIS")
-
-
 def _marker(colour, outline="#333333", size=3.5):
     symbol = QgsMarkerSymbol.createSimple({
         "name": "circle", "color": colour, "outline_color": outline, "outline_width": "0.3",
@@ -86,7 +71,7 @@ def _marker(colour, outline="#333333", size=3.5):
 def _size_property(field=NSE_FIELD):
     """Size from nse_test, clamped to [0, 1] by the transformer; NULL (skipped wells) gets the smallest size."""
     prop = QgsProperty.fromField(field)
-    prop.setTransformer(QgsSizeScaleTransformer(QgsSizeScaleTransformer.Linear, 0.0, 1.0, MIN_SIZE, MAX_SIZE,
+    prop.setTransformer(QgsSizeScaleTransformer(compat.SIZE_SCALE_LINEAR, 0.0, 1.0, MIN_SIZE, MAX_SIZE,
                                                 NULL_SIZE, 1.0))
     return prop
 
@@ -112,7 +97,7 @@ def dynamics_renderer(layer=None):
         try:
             legend = QgsDataDefinedSizeLegend()
             legend.setTitle("Test NSE (symbol size)")
-            legend.setLegendType(QgsDataDefinedSizeLegend.LegendSeparated)
+            legend.setLegendType(compat.LEGEND_SEPARATED)
             legend.setClasses([QgsDataDefinedSizeLegend.SizeClass(MIN_SIZE, "\u2264 0"),
                                QgsDataDefinedSizeLegend.SizeClass((MIN_SIZE + MAX_SIZE) / 2, "0.5"),
                                QgsDataDefinedSizeLegend.SizeClass(MAX_SIZE, "1")])
@@ -140,7 +125,7 @@ def well_labels(field=ID_FIELD, size=8.0):
     settings.fieldName = field
     settings.isExpression = False
     settings.enabled = True
-    settings.placement = _enum("Qgis.LabelPlacement.AroundPoint", "QgsPalLayerSettings.AroundPoint")
+    settings.placement = compat.LABEL_AROUND_POINT
     settings.dist = 1.0
     fmt = QgsTextFormat()
     font = QFont("DejaVu Sans")
@@ -291,7 +276,7 @@ def apply_and_persist(target, feedback=None, context=None):
     provider = layer.dataProvider()
     result = {"layer": layer, "storage": "none", "default": None, "nse": None}
 
-    if provider is not None and provider.isSaveAndLoadStyleToDatabaseSupported():
+    if compat.stores_styles_in_database(provider):
         if has_nse:
             apply_nse_style(layer)
             err = _save_db_style(layer, NSE_STYLE_NAME, NSE_STYLE_DESCRIPTION, False)

@@ -1,12 +1,12 @@
 """groundwaterlstm:trainwells — one LSTM per well, scored, written back to the wells, models kept."""
 from qgis.core import (
-    QgsProcessing,
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFolderDestination,
 )
 
 from ..core.errors import Canceled
+from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .qgis_io import fields_for, wells_fields, write_frame, write_wells
@@ -68,9 +68,9 @@ class TrainWells(GroundwaterAlgorithm):
 
     def add_outputs(self):
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, self.tr("Wells with scores"), QgsProcessing.TypeVectorPoint))
+            self.OUTPUT, self.tr("Wells with scores"), compat.SOURCE_POINT))
         self.addParameter(QgsProcessingParameterFeatureSink(
-            self.SIMULATION, self.tr("Simulated levels"), QgsProcessing.TypeVector))
+            self.SIMULATION, self.tr("Simulated levels"), compat.SOURCE_ANY_VECTOR))
         self.addParameter(QgsProcessingParameterFolderDestination(self.MODEL_FOLDER, self.tr("Model folder")))
         self.addOutput(QgsProcessingOutputNumber("TRAINED", self.tr("Wells trained")))
 

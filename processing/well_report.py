@@ -5,7 +5,6 @@ import time
 
 from qgis.core import (
     QgsDataSourceUri,
-    QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
@@ -14,6 +13,7 @@ from qgis.core import (
     QgsProcessingParameterVectorLayer,
 )
 
+from . import compat
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .qgis_io import source_to_frame
 
@@ -108,22 +108,22 @@ class WellReport(GroundwaterAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterVectorLayer(
             self.WELLS, self.tr("Wells (output of Analyse wells or Classify dynamics)"),
-            [QgsProcessing.TypeVectorPoint]))
+            [compat.SOURCE_POINT]))
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.SIMULATION, self.tr("Simulation table (well_id, date, observed, simulated, lower, upper, split, "
-                                     "period)"), [QgsProcessing.TypeVector]))
+                                     "period)"), [compat.SOURCE_ANY_VECTOR]))
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.ATTRIBUTION, self.tr("Attribution table (well_id, period, driver, mean_signed, mean_abs, share)"),
-            [QgsProcessing.TypeVector]))
+            [compat.SOURCE_ANY_VECTOR]))
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.PERIODS, self.tr("Freeze-thaw periods (well_id, winter, freeze_start, thaw_start, thaw_end)"),
-            [QgsProcessing.TypeVector], optional=True))
+            [compat.SOURCE_ANY_VECTOR], optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
-            self.LAGS, self.tr("Attribution by lag (well_id, driver, lag, value)"), [QgsProcessing.TypeVector],
+            self.LAGS, self.tr("Attribution by lag (well_id, driver, lag, value)"), [compat.SOURCE_ANY_VECTOR],
             optional=True))
         self.addParameter(QgsProcessingParameterFile(
             self.MODEL_FOLDER, self.tr("Model folder (its manifest fills the run section)"),
-            behavior=QgsProcessingParameterFile.Folder, optional=True))
+            behavior=compat.FILE_FOLDER, optional=True))
         self.addParameter(QgsProcessingParameterString(
             self.TITLE, self.tr("Report title"), "Groundwater LSTM report", optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(

@@ -104,18 +104,18 @@ def start_qgis():
 def build():
     """The model, built link by link."""
     from qgis.core import (
-        QgsProcessing,
         QgsProcessingModelAlgorithm,
         QgsProcessingModelChildAlgorithm,
         QgsProcessingModelChildParameterSource as Src,
         QgsProcessingModelOutput,
         QgsProcessingModelParameter,
-        QgsProcessingParameterDefinition,
         QgsProcessingParameterFeatureSource,
         QgsProcessingParameterField,
         QgsProcessingParameterNumber,
     )
     from qgis.PyQt.QtCore import QPointF
+
+    from groundwater_lstm.processing import compat
 
     model = QgsProcessingModelAlgorithm(MODEL_NAME, MODEL_GROUP)
 
@@ -127,19 +127,19 @@ def build():
         component.setPosition(QPointF(x, y))
         model.addModelParameter(definition, component)
 
-    add_input(QgsProcessingParameterFeatureSource("WELLS", "Wells (points)", [QgsProcessing.TypeVectorPoint]),
+    add_input(QgsProcessingParameterFeatureSource("WELLS", "Wells (points)", [compat.SOURCE_POINT]),
               120, 60)
     add_input(QgsProcessingParameterField("WELL_ID_FIELD", "Well ID field", "well_id", "WELLS", optional=True),
               120, 130)
     add_input(QgsProcessingParameterFeatureSource(
-        "LEVELS", "Groundwater levels (table: well_id, date, level in m)", [QgsProcessing.TypeVector]), 340, 60)
+        "LEVELS", "Groundwater levels (table: well_id, date, level in m)", [compat.SOURCE_ANY_VECTOR]), 340, 60)
     add_input(QgsProcessingParameterFeatureSource(
-        "FORCING", "Forcing (drivers table: date, precip, temp, pet, river, pumping)", [QgsProcessing.TypeVector]),
+        "FORCING", "Forcing (drivers table: date, precip, temp, pet, river, pumping)", [compat.SOURCE_ANY_VECTOR]),
         560, 60)
     for i, (name, description, default, minimum) in enumerate(NUMBERS):
-        p = QgsProcessingParameterNumber(name, description, QgsProcessingParameterNumber.Integer, default,
+        p = QgsProcessingParameterNumber(name, description, compat.NUMBER_INTEGER, default,
                                          optional=True, minValue=minimum)
-        p.setFlags(p.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        compat.advanced(p)
         add_input(p, 800 + 200 * (i % 2), 40 + 50 * i)
 
     # -- child algorithms -----------------------------------------------------------------------------------
@@ -252,6 +252,56 @@ def model_text(model):
     return "<!DOCTYPE model>\n" + ET.tostring(root, encoding="unicode") + "\n"
 
 
+def source_link(source):
+    """('child', child id, output) / ('model', parameter) / ('static', value) for a step's parameter source."""
+    from groundwater_lstm.processing import compat
+
+    kind = source.source()
+    if kind == compat.MODEL_CHILD_OUTPUT:
+        return ("child", source.outputChildId(), source.outputName())
+    if kind == compat.MODEL_PARAMETER:
+        return ("model", source.parameterName())
+    return ("static", source.staticValue())
+
+
+def describe(model):
+    """What ``model`` is, as plain data: its name, group, help, inputs, steps, links and outputs.
+
+    QGIS versions write the same model with other keys and defaults (3.40 adds some), so the shipped file is
+    compared with the build by this description: the same on every QGIS that reads the file the same way.
+    The model's destination parameters are left out: their names are derived by QGIS, from '<child id>:<output>'
+    on 3.22 (and in a file written there, on every version) but from the output's description on a model
+    built anew on 3.40+. The outputs themselves are in each step's ``outputs``.
+    """
+    from groundwater_lstm.processing import compat
+
+    optional = compat.first("Qgis.ProcessingParameterFlag.Optional", "QgsProcessingParameterDefinition.FlagOptional")
+    inputs = [(p.name(), p.type(), p.description(), p.defaultValue(), compat.has_flag(p.flags(), optional),
+               compat.has_flag(p.flags(), compat.PARAM_ADVANCED))
+              for p in model.parameterDefinitions() if not p.isDestination()]
+    steps = {}
+    for child_id, child in model.childAlgorithms().items():
+        steps[child_id] = {
+            "algorithm": child.algorithmId(),
+            "description": child.description(),
+            "sources": {name: [source_link(s) for s in sources] for name, sources in sorted(child.parameterSources().items())},
+            "outputs": {name: (o.childOutputName(), o.description()) for name, o in sorted(child.modelOutputs().items())},
+        }
+    return {"name": model.name(), "group": model.group(), "help": dict(sorted(model.helpContent().items())),
+            "inputs": inputs, "steps": steps}
+
+
+def contract_problem(model):
+    """Why ``model`` may not be written as the shipped file: its outputs must be named '<child id>:<output>'
+    (classify:WELLS, ...), the names on qgis_process command lines and in results. '' when they are."""
+    expected = {f"{child}:{name}" for child, _, name, _ in OUTPUTS}
+    names = {o.name() for o in model.outputDefinitions()}
+    if names == expected:
+        return ""
+    return (f"this QGIS names the model's outputs {sorted(names)} instead of {sorted(expected)}: write the file "
+            "with QGIS 3.22 (the oldest supported QGIS), which keeps the names on every later version")
+
+
 def load(path):
     """The model in ``path`` opened as the Model Designer opens it, or None."""
     from qgis.core import QgsProcessingModelAlgorithm
@@ -275,11 +325,16 @@ def main(argv=None):
     target = Path(args.output)
     text = model_text(model)
     if args.check:
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
+        shipped = load(target) if target.exists() else None
+        if shipped is None or describe(shipped) != describe(model):
             print(f"{target} is stale: rebuild it with scripts/build_model.py", file=sys.stderr)
             return 1
         print(f"{target} is up to date")
         return 0
+    problem = contract_problem(model)
+    if problem:
+        print(f"Not writing {target}: {problem}", file=sys.stderr)
+        return 1
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     reread = load(target)

@@ -45,6 +45,17 @@ def artifacts_dir():
     return d
 
 
+# GWLSTM_STRICT_DEPRECATIONS=1 (the QGIS 3.44 tier): a DeprecationWarning raised from the plugin's own modules is
+# an error; the ones QGIS or third-party packages raise from their own code are not ours to count.
+STRICT_DEPRECATIONS = os.environ.get("GWLSTM_STRICT_DEPRECATIONS") == "1"
+PLUGIN_MODULES = r"groundwater_lstm(\.|$)"
+
+
+def pytest_configure(config):
+    if STRICT_DEPRECATIONS:  # later filter lines win over pytest.ini's "ignore::DeprecationWarning"
+        config.addinivalue_line("filterwarnings", f"error::DeprecationWarning:{PLUGIN_MODULES}")
+
+
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("GWLSTM_SLOW") == "1":
         return

@@ -17,6 +17,10 @@ def _sinus(start="2010-01-01", end="2014-12-31", mean=MEAN, amp=AMP):
     return pd.Series(mean - amp * np.cos(2 * np.pi * (t - COLDEST) / YEAR), index=dates)
 
 
+# numpy 2.0 renamed trapz to trapezoid and 2.4 removed trapz; 1.24 (QGIS 3.22's) has only trapz.
+_trapezoid = getattr(np, "trapezoid", None) or getattr(np, "trapz")
+
+
 def _expected(winter):
     """Analytic dates of the sinusoid: zero crossings and the Stefan thawing end (continuous integrals)."""
     half = np.arccos(MEAN / AMP) * YEAR / (2 * np.pi)          # days from the coldest day to a zero crossing
@@ -24,7 +28,7 @@ def _expected(winter):
     freeze = coldest - pd.Timedelta(days=half)
     thaw = coldest + pd.Timedelta(days=half)
     s = np.linspace(-half, half, 20001)
-    fdd = np.trapz(AMP * np.cos(2 * np.pi * s / YEAR) - MEAN, s)
+    fdd = _trapezoid(AMP * np.cos(2 * np.pi * s / YEAR) - MEAN, s)
     u = np.linspace(0, 200, 200001)
     tdd = np.concatenate(([0], np.cumsum(np.diff(u) * (MEAN - AMP * np.cos(2 * np.pi * (half + u[1:]) / YEAR)))))
     end = thaw + pd.Timedelta(days=float(u[np.argmax(tdd >= 0.35 * fdd)]))

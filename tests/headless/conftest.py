@@ -8,6 +8,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 QGIS_PROCESS = os.environ.get("QGIS_PROCESS", "/usr/bin/qgis_process.bin")
+STRICT_DEPRECATIONS = os.environ.get("GWLSTM_STRICT_DEPRECATIONS") == "1"  # as in tests/conftest.py
+
+
+def plugin_deprecations(output):
+    """The lines of a qgis_process run's output that report a DeprecationWarning raised in the plugin's code."""
+    plugin_paths = (str(ROOT) + os.sep, f"{os.sep}groundwater_lstm{os.sep}")
+    return [line for line in output.splitlines()
+            if "DeprecationWarning" in line and any(p in line for p in plugin_paths)]
 
 
 class QgisProcess:
@@ -25,6 +33,9 @@ class QgisProcess:
         out = proc.stdout + proc.stderr
         # qgis_process swallows exceptions in initProcessing and prints only this line: fail loudly on it.
         assert "error starting plugin" not in out, f"the plugin failed to start under qgis_process:\n{out}"
+        if STRICT_DEPRECATIONS:  # qgis.utils resets the warning filters in qgis_process: read what it printed
+            found = plugin_deprecations(out)
+            assert not found, "the plugin's own code raised DeprecationWarnings:\n" + "\n".join(found)
         if check:
             assert proc.returncode == 0, f"qgis_process {' '.join(map(str, args))} exited {proc.returncode}:\n{out}"
         return proc

@@ -11,6 +11,7 @@ import json
 import math
 
 import pytest
+from groundwater_lstm.processing import compat
 
 DRIVERS = ("precip", "temp", "pet", "river", "pumping")
 PERIODS = ("freezing", "thawing", "unfrozen")
@@ -31,21 +32,19 @@ def _write(gpkg, name, fields, rows, points=None, overwrite_file=False):
     """Write ``rows`` (lists of values in ``fields`` order) as layer ``name`` of ``gpkg`` with QGIS's writer."""
     from qgis.core import (
         QgsCoordinateReferenceSystem,
-        QgsCoordinateTransformContext,
         QgsFeature,
-        QgsField,
         QgsFields,
         QgsGeometry,
         QgsPointXY,
         QgsVectorFileWriter,
         QgsVectorLayer,
     )
-    from qgis.PyQt.QtCore import QDate, QVariant
+    from qgis.PyQt.QtCore import QDate
 
-    types = {"str": QVariant.String, "int": QVariant.Int, "float": QVariant.Double, "date": QVariant.Date}
+    kinds = {"str": "string", "int": "int", "float": "double", "date": "date"}
     qfields = QgsFields()
     for fname, ftype in fields:
-        qfields.append(QgsField(fname, types[ftype]))
+        qfields.append(compat.make_field(fname, kinds[ftype]))
     geom = "Point?crs=EPSG:4326" if points is not None else "None"
     mem = QgsVectorLayer(geom, name, "memory")
     mem.dataProvider().addAttributes(qfields.toList())
@@ -62,12 +61,12 @@ def _write(gpkg, name, fields, rows, points=None, overwrite_file=False):
     opts = QgsVectorFileWriter.SaveVectorOptions()
     opts.driverName = "GPKG"
     opts.layerName = name
-    opts.actionOnExistingFile = (QgsVectorFileWriter.CreateOrOverwriteFile if overwrite_file
-                                 else QgsVectorFileWriter.CreateOrOverwriteLayer)
+    opts.actionOnExistingFile = (compat.OVERWRITE_FILE if overwrite_file
+                                 else compat.OVERWRITE_LAYER)
     if points is not None:
         mem.setCrs(QgsCoordinateReferenceSystem("EPSG:4326"))
-    err = QgsVectorFileWriter.writeAsVectorFormatV2(mem, str(gpkg), QgsCoordinateTransformContext(), opts)
-    assert err[0] == QgsVectorFileWriter.NoError, err
+    err = compat.write_vector(mem, str(gpkg), opts)
+    assert not err, err
 
 
 def write_run_table(gpkg, record):

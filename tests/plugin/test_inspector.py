@@ -102,8 +102,8 @@ def test_map_tool_click_selects_and_shows(dock, wells_layer, analysis_gpkg, qgis
     assert qgis_canvas.mapTool() is dock.pick_tool
     feat = next(f for f in wells_layer.getFeatures() if f["well_id"] == "W1")
     pixel = qgis_canvas.mapSettings().mapToPixel().transform(QgsPointXY(feat.geometry().asPoint()))
-    event = QgsMapMouseEvent(qgis_canvas, QEvent.MouseButtonRelease, QPoint(int(pixel.x()), int(pixel.y())),
-                             Qt.LeftButton)
+    event = QgsMapMouseEvent(qgis_canvas, QEvent.Type.MouseButtonRelease, QPoint(int(pixel.x()), int(pixel.y())),
+                             Qt.MouseButton.LeftButton)
     dock.pick_tool.canvasReleaseEvent(event)
     assert wells_layer.selectedFeatureIds() == [feat.id()]
     assert_drawn(dock, analysis_gpkg, "W1")

@@ -1,5 +1,6 @@
-from qgis.core import QgsProcessingException, QgsVectorLayer, QgsWkbTypes
+from qgis.core import QgsProcessingException, QgsVectorLayer
 import pytest
+from groundwater_lstm.processing import compat
 
 
 def test_to_geopackage(run_alg, tmp_path):
@@ -13,7 +14,7 @@ def test_to_geopackage(run_alg, tmp_path):
     assert set(res) == {"WELLS_OUTPUT", "LEVELS_OUTPUT", "FORCING_OUTPUT"}
     wells = QgsVectorLayer(f"{gpkg}|layername=wells", "w", "ogr")
     assert wells.isValid() and wells.featureCount() == 6
-    assert wells.wkbType() in (QgsWkbTypes.Point, QgsWkbTypes.PointZ, QgsWkbTypes.MultiPoint)
+    assert wells.wkbType() in (compat.WKB_POINT, compat.WKB_POINT_Z, compat.WKB_MULTI_POINT)
     assert wells.crs().authid() == "EPSG:4326"
     names = wells.fields().names()
     for f in ("well_id", "true_type", "true_frz", "true_thw", "true_unf"):

@@ -540,6 +540,8 @@ def test_chained_sampleforcing_then_trainwells_in_a_model(provider, run_alg, tmp
         QgsProcessingParameterRasterLayer,
     )
 
+    from groundwater_lstm.processing import compat
+
     gpkg, wells, forcing, pts, days, paths = _network_grids(run_alg, tmp_path)
     model = QgsProcessingModelAlgorithm("gridded to trained wells", "test")
     for name, param in (("wells", QgsProcessingParameterFeatureSource("wells", "wells")),
@@ -547,7 +549,8 @@ def test_chained_sampleforcing_then_trainwells_in_a_model(provider, run_alg, tmp
                         ("precip", QgsProcessingParameterRasterLayer("precip", "precip")),
                         ("temp", QgsProcessingParameterRasterLayer("temp", "temp")),
                         ("pet", QgsProcessingParameterRasterLayer("pet", "pet")),
-                        ("others", QgsProcessingParameterMultipleLayers("others", "others", 3))):
+                        ("others", QgsProcessingParameterMultipleLayers("others", "others",
+                                                                           compat.SOURCE_RASTER))):
         model.addModelParameter(param, QgsProcessingModelParameter(name))
     fixed = QgsProcessingModelChildParameterSource.fromStaticValue
     inp = QgsProcessingModelChildParameterSource.fromModelParameter

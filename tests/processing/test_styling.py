@@ -7,7 +7,6 @@ from qgis.core import (
     QgsCategorizedSymbolRenderer,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
-    QgsCoordinateTransformContext,
     QgsExpressionContext,
     QgsGraduatedSymbolRenderer,
     QgsPointXY,
@@ -17,13 +16,13 @@ from qgis.core import (
     QgsProject,
     QgsVectorFileWriter,
     QgsVectorLayer,
-    QgsWkbTypes,
 )
 from qgis.PyQt.QtGui import QColor, QImage
 
 from groundwater_lstm.core import report
 from groundwater_lstm.processing import map_image, styling
 from groundwater_lstm.processing.qgis_io import fields_for, point_geometry, to_python, write_frame
+from groundwater_lstm.processing import compat
 
 
 def wells_frame(n=8):
@@ -49,12 +48,8 @@ def save(layer, path, driver="GPKG", layer_name="wells"):
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = driver
     options.layerName = layer_name
-    writer = getattr(QgsVectorFileWriter, "writeAsVectorFormatV3", None)
-    if writer is not None:
-        out = writer(layer, str(path), QgsCoordinateTransformContext(), options)
-    else:  # pragma: no cover - QGIS < 3.20
-        out = QgsVectorFileWriter.writeAsVectorFormatV2(layer, str(path), QgsCoordinateTransformContext(), options)
-    assert out[0] == QgsVectorFileWriter.NoError, out
+    err = compat.write_vector(layer, str(path), options)
+    assert not err, err
     return path
 
 
@@ -237,7 +232,7 @@ def test_map_of_a_single_well_and_of_a_projected_layer(qgis_app):
     layer = memory_wells(frame, crs="EPSG:32651")
     copy = map_image.memory_copy(layer)
     assert copy.featureCount() == 5 and copy.crs().authid() == "EPSG:32651"
-    assert copy.wkbType() in (QgsWkbTypes.Point, QgsWkbTypes.PointZ)
+    assert copy.wkbType() in (compat.WKB_POINT, compat.WKB_POINT_Z)
     styling.apply_dynamics_style(copy)
     image = QImage.fromData(map_image.render_map_png(copy, None, size=(500, 400)))
     colours = {image.pixel(x, y) & 0xFFFFFF for y in range(0, 400, 3) for x in range(0, 500, 3)}

@@ -4,7 +4,6 @@ import re
 
 import pytest
 from qgis.core import (
-    QgsCoordinateTransformContext,
     QgsProcessingException,
     QgsVectorFileWriter,
     QgsVectorLayer,
@@ -12,6 +11,7 @@ from qgis.core import (
 
 from groundwater_lstm.core import report
 from groundwater_lstm.processing.qgis_io import fields_for, point_geometry, write_frame
+from groundwater_lstm.processing import compat
 
 URL = re.compile(r"(?:https?|ftp)://", re.IGNORECASE)
 
@@ -39,11 +39,9 @@ def _save(layer, path, name):
     options.driverName = "GPKG"
     options.layerName = name
     if path.exists():
-        options.actionOnExistingFile = QgsVectorFileWriter.CreateOrOverwriteLayer
-    writer = getattr(QgsVectorFileWriter, "writeAsVectorFormatV3", None) or \
-        QgsVectorFileWriter.writeAsVectorFormatV2
-    out = writer(layer, str(path), QgsCoordinateTransformContext(), options)
-    assert out[0] == QgsVectorFileWriter.NoError, out
+        options.actionOnExistingFile = compat.OVERWRITE_LAYER
+    err = compat.write_vector(layer, str(path), options)
+    assert not err, err
     return f"{path}|layername={name}"
 
 

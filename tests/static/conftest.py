@@ -1,0 +1,5 @@
+"""Static tier: reads the sources, imports neither QGIS nor torch."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
