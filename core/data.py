@@ -41,6 +41,8 @@ ACCEPTED_DATE_FORMATS = (
 )
 NA_TOKENS = frozenset({"", "nan", "na", "n/a", "#n/a", "null", "none", "nat", "<null>"})
 DEFAULT_MIN_OBS = 100
+# Codes that loggers and databases write for "no value": never a level, a stage or a driver value here.
+NODATA_CODES = (-9999.0, -999.0, 9999.0)
 
 # Unit sanity limits (long-term means, only judged on at least MIN_DAYS_FOR_UNITS days of values).
 MIN_DAYS_FOR_UNITS = 365
@@ -206,11 +208,39 @@ def parse_dates(values) -> pd.Series:
     return pd.Series(arr[codes], index=s.index, dtype="datetime64[ns]")
 
 
+def date_text(text):
+    """One date written as the data may be written (the formats of ``parse_dates``) as 'YYYY-MM-DD'.
+
+    ValueError for anything else: '01/06/2012' is refused, because day and month cannot be told apart.
+    """
+    value = parse_dates([str(text).strip()]).iloc[0]
+    if pd.isna(value):
+        raise ValueError(f"'{text}' is not a date in an accepted format ({ACCEPTED_DATE_FORMATS}; "
+                         "01/06/2012 is refused: day and month cannot be told apart)")
+    return value.strftime("%Y-%m-%d")
+
+
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 
 
-def _text_to_float(text):
-    """(value, state): state 'ok', 'empty' or 'bad'."""
+_GROUPED = re.compile(r"^[+-]?\d{1,3},\d{3}$")  # '1,063': 1.063 with a decimal comma, or 1063 grouped
+
+
+def _comma_meaning(texts):
+    """How a column writes a lone comma: 'decimal', 'thousands', or None when its values cannot tell.
+
+    '1,5' or '0,25' can only be decimal commas; a decimal point elsewhere ('12.5') makes the commas thousands
+    separators; a column of values like '1,063' alone is ambiguous (None)."""
+    lone = [t for t in texts if t.count(",") == 1 and "." not in t]
+    if not lone or not all(_GROUPED.match(t) for t in lone):
+        return "decimal"
+    if any("." in t and "," not in t for t in texts) or any(t.count(",") > 1 for t in texts):
+        return "thousands"
+    return None
+
+
+def _text_to_float(text, comma="decimal"):
+    """(value, state): state 'ok', 'empty' or 'bad'. ``comma``: what a lone comma is (see _comma_meaning)."""
     t = text.strip()
     if t.lower() in NA_TOKENS:
         return math.nan, "empty"
@@ -218,7 +248,7 @@ def _text_to_float(text):
     if "," in t and "." in t:
         t = t.replace(".", "").replace(",", ".") if t.rfind(",") > t.rfind(".") else t.replace(",", "")
     elif "," in t:
-        t = t.replace(",", ".") if t.count(",") == 1 else t.replace(",", "")
+        t = t.replace(",", ".") if t.count(",") == 1 and comma == "decimal" else t.replace(",", "")
     try:
         v = float(t)
     except ValueError:
@@ -226,11 +256,11 @@ def _text_to_float(text):
     return (v, "ok") if math.isfinite(v) else (math.nan, "bad")
 
 
-def _one_to_float(v):
+def _one_to_float(v, comma="decimal"):
     if v is None:
         return math.nan, "empty"
     if isinstance(v, str):
-        return _text_to_float(v)
+        return _text_to_float(v, comma)
     if isinstance(v, (bool, np.bool_)):
         return math.nan, "bad"
     if isinstance(v, (int, float, np.integer, np.floating)) or type(v).__name__ == "Decimal":
@@ -243,9 +273,17 @@ def _one_to_float(v):
     return math.nan, "bad"
 
 
-def parse_numbers(values) -> Tuple[pd.Series, pd.Series]:
+# Where a column's commas could be either, the quantity decides: '100,050' m of head or river stage, mm of
+# rain or evaporation, or degrees C can only be decimal commas (100050 m, 1063 mm/day, 1063 degC cannot be);
+# a pumping rate or a driver of unknown kind can be either, so there the column is refused.
+DECIMAL_WHEN_AMBIGUOUS = frozenset({"level", "precip", "temp", "pet", "river"})
+
+
+def parse_numbers(values, field=None, ambiguous="refuse") -> Tuple[pd.Series, pd.Series]:
     """(float Series with NaN where empty or bad, boolean Series True where a value is present but is not a
-    finite number)."""
+    finite number). A lone comma is read per column (decimal comma or thousands separator, see
+    _comma_meaning); where the column cannot tell, ``ambiguous='decimal'`` reads decimal commas and 'refuse'
+    raises InputError naming ``field``."""
     s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     if pd.api.types.is_bool_dtype(s.dtype):
         return pd.Series(np.nan, index=s.index), pd.Series(True, index=s.index)
@@ -254,10 +292,36 @@ def parse_numbers(values) -> Tuple[pd.Series, pd.Series]:
         bad = np.isinf(f)
         return f.where(~bad), pd.Series(bad, index=s.index)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    res = [_one_to_float(u) for u in np.asarray(uniques, dtype=object)]
+    uniques = np.asarray(uniques, dtype=object)
+    texts = [_SPACES.sub("", u.strip()) for u in uniques if isinstance(u, str)]
+    comma = _comma_meaning(texts)
+    if comma is None and ambiguous == "decimal":
+        comma = "decimal"
+    if comma is None:
+        examples = [t for t in texts if _GROUPED.match(t)][:3]
+        raise InputError(
+            f"values such as {_quote_list(examples)} can be read as decimal commas ({examples[0].replace(',', '.')}) "
+            f"or with a thousands separator ({examples[0].replace(',', '')}), and nothing in the column tells which",
+            field=field, fix="write the numbers without thousands separators and with a decimal point "
+                             "(1063 or 1.063)")
+    res = [_one_to_float(u, comma) for u in uniques]
     vals = np.array([r[0] for r in res] + [math.nan], dtype=float)
     bad = np.array([r[1] == "bad" for r in res] + [False], dtype=bool)
     return pd.Series(vals[codes], index=s.index), pd.Series(bad[codes], index=s.index)
+
+
+def drop_nodata(values, codes=NODATA_CODES):
+    """(values with NaN where a value is a NoData code, boolean Series True there)."""
+    hit = values.isin(list(codes)) if len(codes) else pd.Series(False, index=values.index)
+    return values.where(~hit), hit
+
+
+def _nodata_note(what, field, hit, ids=None):
+    """The log line for NoData codes taken as missing values (where, how many, which wells)."""
+    wells = f" (wells {_quote_list(pd.unique(ids[hit]))})" if ids is not None else ""
+    return (f"{what}: {int(hit.sum())} values of field '{field}' are NoData codes "
+            f"({', '.join(f'{c:g}' for c in NODATA_CODES)}){wells} and are taken as missing, never as values. "
+            "Fix: if one of them is a real value, write missing values as empty cells instead.")
 
 
 def _check_table(table, what, columns, hints):
@@ -286,8 +350,11 @@ def _read_levels(levels, id_col, date_col, level_col, log):
     ids = normalise_ids(levels[id_col]).reset_index(drop=True)
     raw_dates = levels[date_col].reset_index(drop=True)
     raw_levels = levels[level_col].reset_index(drop=True)
-    values, bad_num = parse_numbers(raw_levels)
+    values, bad_num = parse_numbers(raw_levels, field=level_col, ambiguous="decimal")
+    values, nodata = drop_nodata(values)
     no_id = ids.isna()
+    if (nodata & ~no_id).any():
+        _say(log, _nodata_note("Levels", level_col, nodata & ~no_id, ids))
     if no_id.all():
         raise InputError("every row of the levels table has an empty well ID", field=id_col,
                          fix="choose the field that holds the well IDs")
@@ -451,7 +518,12 @@ def _read_forcing(forcing, roles, date_col, id_col, log):
     any_value = pd.Series(False, index=raw_dates.index)
     for drv, col in columns.items():
         raw = forcing[col].reset_index(drop=True)
-        vals, bad = parse_numbers(raw)
+        vals, bad = parse_numbers(raw, field=col,
+                                  ambiguous="decimal" if drv in DECIMAL_WHEN_AMBIGUOUS else "refuse")
+        vals, nodata = drop_nodata(vals)
+        if nodata.any():
+            _say(log, _nodata_note(f"Forcing ({ROLE_LABELS.get(drv, drv)})", col, nodata,
+                                   normalise_ids(forcing[id_col]).reset_index(drop=True) if id_col else None))
         if bad.any():
             pos = np.flatnonzero(bad.values)
             raise InputError(f"{ROLE_LABELS.get(drv, drv)} is not a number in {_n(len(pos), 'row', 'rows')}: "

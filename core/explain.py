@@ -175,6 +175,21 @@ def share_field(driver):
     return "sh_" + str(driver)[:7]
 
 
+def share_fields(drivers):
+    """{driver: share field} with every field unique within 10 characters: soil_temp_10cm and soil_temp_50cm
+    would both be ``sh_soil_te``, so the second one becomes ``sh_soil__2`` (a number at the end)."""
+    out, used = {}, set()
+    for d in drivers:
+        name = share_field(d)
+        k = 1
+        while name in used:
+            k += 1
+            name = "sh_" + str(d)[:7 - len(str(k)) - 1] + f"_{k}"
+        out[d] = name
+        used.add(name)
+    return out
+
+
 def _progress(progress, frac, msg):
     if progress is not None:
         progress(float(min(max(frac, 0.0), 1.0)), msg)
@@ -818,12 +833,13 @@ def _concat(frames, columns):
 def wells_table(explanations: Mapping[str, WellExplanation]):
     """well_id, dom_drv, dom_frz, dom_thw, dom_unf, sh_<driver>..., eg_qual, eg_compl."""
     rows = []
+    fields_of = share_fields(dict.fromkeys(d for e in explanations.values() for d in e.overall))
     for wid, e in explanations.items():
         row = {"well_id": wid, "dom_drv": e.dominant.get("overall")}
         for p, f in PERIOD_FIELDS.items():
             row[f] = e.dominant.get(p)
         for d, v in e.overall.items():
-            row[share_field(d)] = v["share"]
+            row[fields_of[d]] = v["share"]
         row["eg_qual"] = e.quality["seed_agreement"].get("overall")
         row["eg_compl"] = e.quality["completeness_error"].get("overall")
         rows.append(row)

@@ -195,6 +195,10 @@ def explain(trained, records, roles, config=None, *, calendar=None, period_confi
         for msg in ex.messages:
             if log:
                 log(f"well '{w}': {msg}")
+    renamed = {d: f for d, f in eg.share_fields(dict.fromkeys(
+        d for ex in result.explanations.values() for d in ex.overall)).items() if f != "sh_" + d}
+    if log and renamed:  # a shapefile keeps 10 characters: say which field holds which driver
+        log("Share fields: " + ", ".join(f"{d} -> {f}" for d, f in renamed.items()))
     return result
 
 

@@ -14,6 +14,7 @@ the manifest and the weights and refuses a folder it cannot use with a ``ModelFo
 import json
 import os
 import platform
+import re
 import shutil
 import time
 import uuid
@@ -78,6 +79,29 @@ def _nan(d):
 
 def weight_file(index, member):
     return f"{WEIGHTS_DIR}/w{index:04d}_m{member}.pt"
+
+
+_WEIGHT_NAME = re.compile(r"^w\d{4,}_m\d+\.pt$")
+
+
+def foreign_entries(folder):
+    """What ``folder`` holds besides a model folder of ours (relative paths, at most 5), or [] when it holds only
+    that or nothing. A folder with anything else in it is never replaced: those files are the user's."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name == MANIFEST and entry.is_file():
+            continue
+        if entry.name == WEIGHTS_DIR and entry.is_dir():
+            found += [f"{WEIGHTS_DIR}/{w.name}" for w in sorted(entry.iterdir())
+                      if not (w.is_file() and _WEIGHT_NAME.match(w.name))]
+            continue
+        found.append(entry.name + ("/" if entry.is_dir() else ""))
+    if found or not any(folder.iterdir()):
+        return found[:5]
+    return [] if (folder / MANIFEST).is_file() else [MANIFEST + " is missing"]
 
 
 def _well_entry(index, tw):

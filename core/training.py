@@ -88,6 +88,13 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 setattr(self, name, pd.Timestamp(value).strftime("%Y-%m-%d"))
+            elif value:  # the same reader as the data's dates: 01.06.2012 is 1 June
+                from .data import date_text
+
+                try:
+                    setattr(self, name, date_text(value))
+                except ValueError as exc:
+                    raise InputError(f"{name}: {exc}", field=name.upper(), fix="write it as YYYY-MM-DD") from None
         self.features = dict(self.features or {})
 
     def to_dict(self):

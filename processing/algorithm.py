@@ -1,17 +1,24 @@
-"""What every Groundwater LSTM algorithm shares: icon, groups, the dependency check, core callbacks, errors,
-and sinks that are removed again when a run is cancelled or fails (outputs complete or not at all)."""
-import os
-import re
-import shutil
+"""What every Groundwater LSTM algorithm shares: icon, groups, the dependency check, the check of its outputs
+before anything runs (processing/preflight.py), core callbacks, errors, and outputs written completely or not at
+all: every file goes to a temporary sibling and moves into place when the run has succeeded
+(processing/staging.py), so a cancel or a failure leaves every existing output as it was."""
+import gc
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsProcessingAlgorithm, QgsProcessingException
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingOutputLayerDefinition,
+    QgsProperty,
+)
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core import dependencies
 from ..core.errors import Canceled, GroundwaterError
-from . import compat
+from . import compat, preflight
 from .provider import ICON
+from .staging import StagedOutputs
 
 GROUPS = {
     "data": "Sample and input data",
@@ -63,21 +70,23 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
         return dependencies.message(dependencies.missing(self.REQUIRES))
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
-        problem = self.dependency_problem()
+        problem = self.dependency_problem() or preflight.problem(self, parameters, context)
         if problem:
             return False, problem
         return super().checkParameterValues(parameters, context)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        problem = self.dependency_problem()
+        # checked again here: a graphical model runs its steps without calling their checkParameterValues
+        problem = self.dependency_problem() or preflight.problem(self, parameters, context)
         if problem:
             raise QgsProcessingException(problem)
-        self._new_files = []
+        self._staged = StagedOutputs()
         self._sinks = []
         try:
             result = self.execute(parameters, context, feedback)
             if feedback.isCanceled():
                 raise Canceled()
+            self._commit_outputs(result, context)
             return result
         except Canceled:
             self._discard_outputs()
@@ -95,10 +104,15 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
 
     # -- outputs written completely or not at all -------------------------------------------------------------
     def create_sink(self, parameters, name, context, fields, wkb=compat.WKB_NO_GEOMETRY, crs=None):
-        """parameterAsSink that remembers a file it creates, so that a cancel or failure removes it again."""
-        path = _file_of(self.parameterAsOutputLayer(parameters, name, context))
-        if path and not os.path.exists(path):
-            self._new_files.append(path)
+        """parameterAsSink into a staged copy of the output's file (it moves into place when the run succeeds)."""
+        dest = self.parameterAsOutputLayer(parameters, name, context)
+        path = preflight.file_of(dest)
+        if path:
+            value = parameters.get(name)
+            definition = QgsProcessingOutputLayerDefinition(value) if isinstance(
+                value, QgsProcessingOutputLayerDefinition) else QgsProcessingOutputLayerDefinition(dest)
+            definition.sink = QgsProperty.fromValue(dest.replace(path, self._staged.stage(path)))
+            parameters = {**parameters, name: definition}
         sink, dest = self.parameterAsSink(parameters, name, context, fields, wkb,
                                           crs or QgsCoordinateReferenceSystem())
         if sink is None:
@@ -106,42 +120,39 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
         self._sinks.append(sink)
         return sink, dest
 
-    def new_output(self, path):
-        """Remember a file or folder this run is about to create (removed again on cancel or failure)."""
-        if path and not os.path.exists(path):
-            self._new_files.append(path)
+    def stage_output(self, path, folder=False):
+        """Where to write the file (or folder) ``path``: a temporary sibling, moved into place on success."""
+        return self._staged.stage(path, folder=folder) if path else path
+
+    def staged_path(self, path):
+        """The path a staged output's writer uses, as the user named it (for messages and records)."""
+        return self._staged.real_of(path)
 
     def close_sinks(self):
         """Close the writers of every sink made so far (before their files are read back)."""
         self._sinks.clear()
+        gc.collect()  # a sink's file is complete only once its writer is gone
+
+    def _commit_outputs(self, result, context):
+        self.close_sinks()
+        try:
+            self._staged.commit()
+        except OSError as exc:
+            raise QgsProcessingException(f"The outputs could not be moved into place ({exc}); the earlier ones are "
+                                         "kept as they were. Fix: check the output folders' free space and "
+                                         "permissions.") from None
+        real = self._staged.real_of
+        for key, value in list((result or {}).items()):  # in place: postProcessAlgorithm reads the same dict
+            result[key] = real(value)
+        layers = context.layersToLoadOnCompletion()
+        if any(real(k) != k for k in layers):  # QGIS loads the outputs by these ids once the run is over
+            context.setLayersToLoadOnCompletion({real(k): v for k, v in layers.items()})
 
     def _discard_outputs(self):
         self.close_sinks()  # before their files are removed
-        for path in getattr(self, "_new_files", []):
-            try:
-                if os.path.isdir(path):
-                    shutil.rmtree(path)
-                elif os.path.exists(path):
-                    os.remove(path)
-                    for ext in (".shx", ".dbf", ".prj", ".cpg", ".qml", "-wal", "-shm"):
-                        base = os.path.splitext(path)[0] if ext.startswith(".") else path
-                        if os.path.exists(base + ext):
-                            os.remove(base + ext)
-            except OSError:
-                pass
-
-
-
-def _file_of(destination):
-    """The file behind an output destination ('memory:' and database URIs without a file give None)."""
-    if not destination or destination.startswith("memory:"):
-        return None
-    m = re.match(r"^ogr:dbname='([^']+)'", destination)
-    if m:
-        return m.group(1)
-    if ":" in destination.split("/")[0] and not os.path.isabs(destination):
-        return None  # postgres:, spatialite: ...
-    return destination.split("|")[0]
+        staged = getattr(self, "_staged", None)
+        if staged is not None:
+            staged.discard()
 
 
 def core_callbacks(feedback, start=0.0, end=100.0):

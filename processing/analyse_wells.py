@@ -96,9 +96,8 @@ class AnalyseWells(GroundwaterAlgorithm):
         table = run.wells_fields().merge(explanation.wells, on="well_id", how="left") \
                                   .merge(dynamics_fields(dyn), on="well_id", how="left")
         folder = self.parameterAsString(parameters, "MODEL_FOLDER", context)
-        self.new_output(folder)
         from ..core import store
-        store.save_network(folder, run.result, roles, config)
+        store.save_network(self.stage_output(folder, folder=True), run.result, roles, config)
         outputs = {"MODEL_FOLDER": folder}
         fields = wells_fields(source.fields(), table)
         sink, outputs["OUTPUT"] = self.create_sink(parameters, "OUTPUT", context, fields, source.wkbType(),
@@ -126,12 +125,10 @@ class AnalyseWells(GroundwaterAlgorithm):
         map_png = map_png_of(frame_layer(geo, "EPSG:4326", x="lon", y="lat"), feedback)
         map_path = self.parameterAsFileOutput(parameters, "MAP_IMAGE", context) if parameters.get("MAP_IMAGE") else None
         if map_path and map_png:
-            self.new_output(map_path)
-            with open(map_path, "wb") as fh:
+            with open(self.stage_output(map_path), "wb") as fh:
                 fh.write(map_png)
         outputs["MAP_IMAGE"] = map_path if map_png else None
         report_path = self.parameterAsFileOutput(parameters, "REPORT", context)
-        self.new_output(report_path)
         run_info = {
             "inputs": {k: str(parameters.get(k)) for k in ("WELLS", "LEVELS", "FORCING")},
             "roles": roles.columns(), "parameters": {**config.to_dict(), **ex_config.to_dict()},
@@ -141,7 +138,7 @@ class AnalyseWells(GroundwaterAlgorithm):
             "time_taken_s": round(time.perf_counter() - t0, 1),
         }
         rp, rc = core_callbacks(feedback, *STEPS["report"])
-        report.write_report(report_path, table, sim, explanation.attribution, calendar, explanation.lags,
+        report.write_report(self.stage_output(report_path), table, sim, explanation.attribution, calendar, explanation.lags,
                             run_info=run_info, map_png=map_png, skipped=run.skipped, title="Groundwater LSTM analysis",
                             progress=rp, is_canceled=rc)
         outputs["REPORT"] = report_path

@@ -78,6 +78,22 @@ class ClassifyDynamics(GroundwaterAlgorithm):
         att = numeric(read_table(self, parameters, "ATTRIBUTION", context, feedback),
                       ("mean_signed", "mean_abs", "share", "n_days"))
         att["well_id"] = normalise_ids(att["well_id"])
+        from ..core.data import normalise_id
+
+        known = {normalise_id(w) for w in wells["well_id"]}
+        matched = set(att["well_id"].dropna()) & known
+        if not matched:
+            from ..core.errors import InputError
+
+            raise InputError(
+                f"none of the attribution's {att['well_id'].nunique()} well IDs (e.g. "
+                f"{', '.join(map(str, list(att['well_id'].dropna().unique())[:3]))}) is a well of the layer (e.g. "
+                f"{', '.join(sorted(known)[:3])})", field="ATTRIBUTION",
+                fix="give the attribution table of these wells (from Explain drivers), or the right WELL_ID_FIELD")
+        unmatched = known - matched
+        if unmatched:
+            feedback.pushWarning(f"{len(unmatched)} well(s) have no attribution and stay undetermined: "
+                                 f"{', '.join(sorted(unmatched)[:5])}")
         sim = None
         if parameters.get("SIMULATION"):
             sim = read_table(self, parameters, "SIMULATION", context, feedback)

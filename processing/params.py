@@ -198,13 +198,13 @@ def train_config(alg, parameters, context):
 
 def check_split_dates(alg, parameters, context):
     """(ok, message) for VAL_START / TEST_START before a long run starts."""
-    import pandas as pd
+    from ..core.data import date_text
 
     for name in ("VAL_START", "TEST_START"):
         text = alg.parameterAsString(parameters, name, context).strip()
         if text:
             try:
-                pd.Timestamp(text)
-            except (ValueError, TypeError):
-                return False, f"{name}: '{text}' is not a date. Fix: write it as YYYY-MM-DD, or leave it empty."
+                date_text(text)  # the reader of the data's own dates
+            except ValueError as exc:
+                return False, f"{name}: {exc}. Fix: write it as YYYY-MM-DD, or leave it empty."
     return True, ""

@@ -79,8 +79,7 @@ class TrainWells(GroundwaterAlgorithm):
 
         if feedback.isCanceled():
             raise Canceled()
-        self.new_output(folder)
-        store.save_network(folder, run.result, roles, config)
+        store.save_network(self.stage_output(folder, folder=True), run.result, roles, config)
         outputs = {self.MODEL_FOLDER: folder}
         extra = run.wells_fields()
         fields = wells_fields(source.fields(), extra)

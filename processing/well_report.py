@@ -181,7 +181,7 @@ class WellReport(GroundwaterAlgorithm):
         path = self.parameterAsFileOutput(parameters, self.REPORT, context)
         progress, is_canceled = core_callbacks(feedback, 20, 100)
         summary = report.write_report(
-            path, wells, frames[self.SIMULATION], frames[self.ATTRIBUTION], frames[self.PERIODS],
+            self.stage_output(path), wells, frames[self.SIMULATION], frames[self.ATTRIBUTION], frames[self.PERIODS],
             frames[self.LAGS], run_info=run_info, map_png=map_png, skipped=skipped, title=title,
             progress=progress, is_canceled=is_canceled)
         feedback.pushInfo(f"Report: {summary['wells']} wells, {summary['figures']} well figures, "

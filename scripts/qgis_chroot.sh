@@ -13,7 +13,8 @@ set -euo pipefail
 suite="${1:?usage: qgis_chroot.sh trixie|sid [pytest args...]}"
 shift
 root="$(cd "$(dirname "$0")/.." && pwd)"
-dir="$root/build/chroot/$suite"
+# GWLSTM_CHROOTS: where the chroots are kept (default build/chroot), e.g. to share them with another checkout.
+dir="${GWLSTM_CHROOTS:-$root/build/chroot}/$suite"
 stamp="$dir/.gwlstm-ready"
 # Bump when the package list changes: a cached chroot built from another list is rebuilt.
 recipe="2"

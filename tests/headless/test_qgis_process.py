@@ -45,3 +45,25 @@ def test_bad_parameter_exits_1_with_clear_message(qgis_process, tmp_path):
     assert "WELLS" in out or "Number of wells" in out
     assert "Traceback" not in out
     assert not (tmp_path / "l.csv").exists()
+
+
+def test_output_into_the_input_geopackage_is_refused_headless(qgis_process, tmp_path):
+    # the reported case: wells, levels and forcing in one GeoPackage, OUTPUT pointed at its wells table
+    import hashlib
+
+    gpkg = tmp_path / "p3.gpkg"
+    qgis_process.run_json("createsampledata", {
+        "WELLS": 3, "YEARS": 3, "SEED": 2, "WELLS_OUTPUT": f"ogr:dbname='{gpkg}' table=wells (geom)",
+        "LEVELS_OUTPUT": f"ogr:dbname='{gpkg}' table=levels", "FORCING_OUTPUT": f"ogr:dbname='{gpkg}' table=forcing"})
+    before = hashlib.sha256(gpkg.read_bytes()).hexdigest()
+    for output in (f"ogr:dbname='{gpkg}' table=\"wells\" (geom)", str(gpkg)):  # cases 1 and 2
+        proc = qgis_process("run", "groundwaterlstm:trainwells", "--", f"WELLS={gpkg}|layername=wells",
+                            f"LEVELS={gpkg}|layername=levels", f"FORCING={gpkg}|layername=forcing",
+                            "EPOCHS=1", "HIDDEN=4", "ENSEMBLE=1", f"OUTPUT={output}",
+                            f"SIMULATION={tmp_path / 'sim.csv'}", f"MODEL_FOLDER={tmp_path / 'models'}")
+        out = proc.stdout + proc.stderr
+        assert proc.returncode != 0, out
+        assert "input WELLS" in out and "Fix:" in out and "Traceback" not in out, out
+        assert "Trained" not in out  # refused before training
+    assert hashlib.sha256(gpkg.read_bytes()).hexdigest() == before
+    assert not (tmp_path / "models").exists()

@@ -30,3 +30,18 @@ def run_alg(provider):
                               feedback=feedback or QgsProcessingFeedback())
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def make_sample(run_alg):
+    """make_sample(gpkg, wells=3, years=3, seed=5): the sample network's wells, levels and forcing as tables of
+    one GeoPackage; returns the WELLS / LEVELS / FORCING parameters that read them."""
+    def _make(gpkg, wells=3, years=3, seed=5):
+        run_alg("createsampledata", {
+            "WELLS": wells, "YEARS": years, "SEED": seed, "WELLS_OUTPUT": f"ogr:dbname='{gpkg}' table=wells (geom)",
+            "LEVELS_OUTPUT": f"ogr:dbname='{gpkg}' table=levels",
+            "FORCING_OUTPUT": f"ogr:dbname='{gpkg}' table=forcing"})
+        return {"WELLS": f"{gpkg}|layername=wells", "LEVELS": f"{gpkg}|layername=levels",
+                "FORCING": f"{gpkg}|layername=forcing"}
+
+    return _make
