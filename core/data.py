@@ -316,12 +316,57 @@ def drop_nodata(values, codes=NODATA_CODES):
     return values.where(~hit), hit
 
 
-def _nodata_note(what, field, hit, ids=None):
+def _nodata_note(what, field, hit, codes, ids=None):
     """The log line for NoData codes taken as missing values (where, how many, which wells)."""
     wells = f" (wells {_quote_list(pd.unique(ids[hit]))})" if ids is not None else ""
     return (f"{what}: {int(hit.sum())} values of field '{field}' are NoData codes "
-            f"({', '.join(f'{c:g}' for c in NODATA_CODES)}){wells} and are taken as missing, never as values. "
-            "Fix: if one of them is a real value, write missing values as empty cells instead.")
+            f"({', '.join(f'{c:g}' for c in codes)}){wells} and are taken as missing, never as values. "
+            "Fix: if one of them is a real value, set the NoData codes (NODATA) to those your data use.")
+
+
+ROBUST_Z = 8.0        # |value - median| / (1.4826 MAD) beyond this is worth a look
+RARE = 0.002          # ... when at most this share of the values (or 3) are so far out
+STUCK_READINGS = 60   # this many equal readings in a row: a logger that stopped
+
+
+def _dates_text(dates, n=3):
+    dates = list(dates)
+    return ", ".join(_day(d) for d in dates[:n]) + (f" and {len(dates) - n} more" if len(dates) > n else "")
+
+
+def plausibility_notes(values, dates, what, well=None, field=None, negative=False):
+    """Warnings (text) for values that look wrong but may be right: robust outliers, a long run of one value,
+    negative values where ``negative`` says they cannot be. Each names the well, the field, dates and a fix."""
+    v = np.asarray(values, dtype=float)
+    d = np.asarray(dates)
+    ok = np.isfinite(v)
+    v, d = v[ok], d[ok]
+    where = (f"well '{well}', " if well is not None else "") + f"field '{field}'"
+    notes = []
+    if len(v) < 10:
+        return notes
+    if negative and (v < 0).any():
+        neg = v < 0
+        notes.append(f"{where}: {int(neg.sum())} negative {what} values (on {_dates_text(d[neg])}). "
+                     f"Fix: give {what} as positive amounts, or leave those days empty.")
+    med = np.median(v)
+    mad = 1.4826 * np.median(np.abs(v - med))
+    if mad > 0:
+        out = np.abs(v - med) / mad > ROBUST_Z
+        # only a few isolated values: many far values are the series' own shape (seasonal pumping), not errors
+        if out.any() and out.sum() <= max(3, RARE * len(v)):
+            notes.append(f"{where}: {int(out.sum())} {what} values lie far from the rest (robust z above "
+                         f"{ROBUST_Z:g}; on {_dates_text(d[out])}, e.g. {v[out][0]:g} against a median of {med:g}). "
+                         "Fix: check them for typing errors, unit changes or depths mixed with heads.")
+    change = np.flatnonzero(np.diff(v) != 0)
+    runs = np.diff(np.concatenate(([-1], change, [len(v) - 1])))
+    if len(runs) and runs.max() >= STUCK_READINGS and what == "level":
+        end = np.concatenate((change, [len(v) - 1]))[int(np.argmax(runs))]
+        start = end - runs.max() + 1
+        notes.append(f"{where}: {int(runs.max())} readings in a row are {v[end]:g} ({_day(d[start])}.."
+                     f"{_day(d[end])}), as a logger that stopped writes. Fix: remove that stretch if the logger "
+                     "failed.")
+    return notes
 
 
 def _check_table(table, what, columns, hints):
@@ -343,7 +388,7 @@ def _check_table(table, what, columns, hints):
 
 
 # ------------------------------------------------------------------------------------------------ levels
-def _read_levels(levels, id_col, date_col, level_col, log):
+def _read_levels(levels, id_col, date_col, level_col, log, nodata=NODATA_CODES):
     """(frame well_id/date/level of usable rows, problems well_id -> reason)."""
     _check_table(levels, "levels", [id_col, date_col, level_col],
                  {id_col: "the well ID", date_col: "the date of each reading", level_col: "the water level (m)"})
@@ -351,10 +396,10 @@ def _read_levels(levels, id_col, date_col, level_col, log):
     raw_dates = levels[date_col].reset_index(drop=True)
     raw_levels = levels[level_col].reset_index(drop=True)
     values, bad_num = parse_numbers(raw_levels, field=level_col, ambiguous="decimal")
-    values, nodata = drop_nodata(values)
+    values, is_nodata = drop_nodata(values, nodata)
     no_id = ids.isna()
-    if (nodata & ~no_id).any():
-        _say(log, _nodata_note("Levels", level_col, nodata & ~no_id, ids))
+    if (is_nodata & ~no_id).any():
+        _say(log, _nodata_note("Levels", level_col, is_nodata & ~no_id, nodata, ids))
     if no_id.all():
         raise InputError("every row of the levels table has an empty well ID", field=id_col,
                          fix="choose the field that holds the well IDs")
@@ -414,11 +459,15 @@ def _read_levels(levels, id_col, date_col, level_col, log):
     if problems:
         frame = frame[~frame["well_id"].isin(list(problems))]
     frame = frame.sort_values(["well_id", "date"], kind="mergesort").reset_index(drop=True)
+    if log:
+        for w, g in frame.groupby("well_id", sort=False):
+            for note in plausibility_notes(g["level"].to_numpy(), g["date"].to_numpy(), "level", w, level_col):
+                _say(log, "Levels: " + note)
     return frame, problems
 
 
 def read_levels(levels: pd.DataFrame, id_col="well_id", date_col="date", level_col="level", *,
-                skipped: Optional[dict] = None, log: LogFn = None) -> pd.DataFrame:
+                skipped: Optional[dict] = None, log: LogFn = None, nodata=NODATA_CODES) -> pd.DataFrame:
     """The levels table as a normalised long frame: ``well_id`` (str), ``date`` (datetime64[ns], day),
     ``level`` (float); rows with an empty level (unobserved days) are dropped, sorted by well and date.
 
@@ -426,7 +475,7 @@ def read_levels(levels: pd.DataFrame, id_col="well_id", date_col="date", level_c
     Per-well problems (bad dates, non-numeric levels, duplicate days) drop that well's rows and are written
     into ``skipped`` (well_id -> reason) when a dict is given; without it the first one raises WellInputError.
     """
-    frame, problems = _read_levels(levels, id_col, date_col, level_col, log)
+    frame, problems = _read_levels(levels, id_col, date_col, level_col, log, nodata)
     return _per_well(frame, problems, skipped)
 
 
@@ -500,7 +549,7 @@ def _unit_problems(driver, values, dates):
     return out
 
 
-def _read_forcing(forcing, roles, date_col, id_col, log):
+def _read_forcing(forcing, roles, date_col, id_col, log, nodata=NODATA_CODES):
     """(frame date [+ well_id] + drivers with NaN where a value is missing, problems forcing_id -> reason)."""
     if not isinstance(roles, Roles):
         raise InputError(f"roles must be a Roles object, not {type(roles).__name__}", fix="pass core.roles.Roles(...)")
@@ -520,9 +569,9 @@ def _read_forcing(forcing, roles, date_col, id_col, log):
         raw = forcing[col].reset_index(drop=True)
         vals, bad = parse_numbers(raw, field=col,
                                   ambiguous="decimal" if drv in DECIMAL_WHEN_AMBIGUOUS else "refuse")
-        vals, nodata = drop_nodata(vals)
-        if nodata.any():
-            _say(log, _nodata_note(f"Forcing ({ROLE_LABELS.get(drv, drv)})", col, nodata,
+        vals, is_nodata = drop_nodata(vals, nodata)
+        if is_nodata.any():
+            _say(log, _nodata_note(f"Forcing ({ROLE_LABELS.get(drv, drv)})", col, is_nodata, nodata,
                                    normalise_ids(forcing[id_col]).reset_index(drop=True) if id_col else None))
         if bad.any():
             pos = np.flatnonzero(bad.values)
@@ -575,6 +624,10 @@ def _read_forcing(forcing, roles, date_col, id_col, log):
     unit_drivers = [d for d in ("precip", "temp", "pet") if d in columns]
     groups = frame.groupby("well_id", sort=False) if id_col else [(None, frame)]
     for w, g in groups:
+        for drv in (d for d in ("river", "pumping") if d in columns and log):
+            for note in plausibility_notes(g[drv].to_numpy(), g["date"].to_numpy(), ROLE_LABELS.get(drv, drv),
+                                           w, columns[drv], negative=drv == "pumping"):
+                _say(log, "Forcing: " + note)
         for drv in unit_drivers:
             for problem, fix in _unit_problems(drv, g[drv].to_numpy(float), g["date"].to_numpy()):
                 if id_col:
@@ -587,7 +640,7 @@ def _read_forcing(forcing, roles, date_col, id_col, log):
 
 
 def read_forcing(forcing: pd.DataFrame, roles: Roles, date_col="date", id_col=None, *,
-                 skipped: Optional[dict] = None, log: LogFn = None) -> pd.DataFrame:
+                 skipped: Optional[dict] = None, log: LogFn = None, nodata=NODATA_CODES) -> pd.DataFrame:
     """The forcing table as a normalised long frame: ``date`` (datetime64[ns], day), ``well_id`` (str, only
     with ``id_col``), then one float column per driver name (``roles.drivers()``: role names and other-driver
     names), sorted; empty values stay NaN (judged per well later, inside the span each well needs).
@@ -598,7 +651,7 @@ def read_forcing(forcing: pd.DataFrame, roles: Roles, date_col="date", id_col=No
     ``id_col`` a duplicate or unit problem concerns one well's series: it goes into ``skipped``
     (forcing id -> reason) when a dict is given, else the first one raises WellInputError.
     """
-    frame, problems = _read_forcing(forcing, roles, date_col, id_col, log)
+    frame, problems = _read_forcing(forcing, roles, date_col, id_col, log, nodata)
     return _per_well(frame, problems, skipped)
 
 
@@ -698,7 +751,8 @@ def _well_record(well, obs, series, roles, *, warmup, min_obs, extend, lat, cols
         return str(WellInputError(
             f"only {n} observed levels ({_day(first)}..{_day(last)}){note}; at least {min_obs} are needed to train "
             f"and score a model with a {warmup}-day warm-up", well=well, field=level_col,
-            fix="add observations, or lower the minimum number of observations (min_obs)"))
+            fix=f"add observations (at least {min_obs}), or shorten the look-back (warm-up) if the forcing starts "
+                "late"))
 
     if n_all < min_obs:
         return None, too_few(n_all, first0, last0)
@@ -836,7 +890,7 @@ def prepare_wells(levels: pd.DataFrame, forcing: pd.DataFrame, roles: Roles, wel
                   min_obs: int = DEFAULT_MIN_OBS, level_fields=("well_id", "date", "level"),
                   forcing_id_col: Optional[str] = None, forcing_date_col: str = "date",
                   latitudes: Optional[dict] = None, extend_to_forcing_end: bool = True, log: LogFn = None,
-                  progress=None, is_canceled=None) -> Tuple[Dict[str, WellRecord], Dict[str, str]]:
+                  progress=None, is_canceled=None, nodata=NODATA_CODES) -> Tuple[Dict[str, WellRecord], Dict[str, str]]:
     """Validate levels + forcing into one clean daily frame per well, for training.
 
     Returns ``(records, skipped)``: ``records`` well_id -> :class:`WellRecord` for every usable well (in the
@@ -851,8 +905,8 @@ def prepare_wells(levels: pd.DataFrame, forcing: pd.DataFrame, roles: Roles, wel
     if warmup < 0:
         raise InputError(f"warm-up of {warmup} days", field="warmup_days", fix="give 0 or more days")
     wells = _well_list(well_ids)
-    lv, lv_problems = _read_levels(levels, id_col, date_col, level_col, log)
-    fc, fc_problems = _read_forcing(forcing, roles, forcing_date_col, forcing_id_col, log)
+    lv, lv_problems = _read_levels(levels, id_col, date_col, level_col, log, nodata)
+    fc, fc_problems = _read_forcing(forcing, roles, forcing_date_col, forcing_id_col, log, nodata)
     lv_problems, fc_problems = _reasons(lv_problems), _reasons(fc_problems)
     level_ids = set(lv["well_id"].unique()) | set(lv_problems)
     if not level_ids & set(wells):
@@ -906,7 +960,7 @@ def prepare_forcing_only(forcing: pd.DataFrame, roles: Roles, well_ids: Iterable
                          levels: Optional[pd.DataFrame] = None, level_fields=("well_id", "date", "level"),
                          forcing_id_col: Optional[str] = None, forcing_date_col: str = "date",
                          latitudes: Optional[dict] = None, log: LogFn = None, progress=None,
-                         is_canceled=None) -> Tuple[Dict[str, WellRecord], Dict[str, str]]:
+                         is_canceled=None, nodata=NODATA_CODES) -> Tuple[Dict[str, WellRecord], Dict[str, str]]:
     """Validate forcing (and optional levels) for simulation on new forcing: one frame per well over the
     whole span where every driver has a value (which must be longer than ``warmup_days`` and gap-free),
     ``level`` NaN except on observed days inside it (levels are optional, for comparison only; a well without
@@ -915,12 +969,12 @@ def prepare_forcing_only(forcing: pd.DataFrame, roles: Roles, well_ids: Iterable
     """
     warmup = int(warmup_days)
     wells = _well_list(well_ids)
-    fc, fc_problems = _read_forcing(forcing, roles, forcing_date_col, forcing_id_col, log)
+    fc, fc_problems = _read_forcing(forcing, roles, forcing_date_col, forcing_id_col, log, nodata)
     fc_problems = _reasons(fc_problems)
     lv_problems, obs_by_well = {}, {}
     id_col, date_col, level_col = level_fields
     if levels is not None:
-        lv, lv_problems = _read_levels(levels, id_col, date_col, level_col, log)
+        lv, lv_problems = _read_levels(levels, id_col, date_col, level_col, log, nodata)
         lv_problems = _reasons(lv_problems)
         extra = sorted((set(lv["well_id"].unique()) | set(lv_problems)) - set(wells))
         if extra:

@@ -102,8 +102,9 @@ class TrainingRun:
 
 def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id", "date", "level"),
           forcing_id_col=None, forcing_date_col="date", calendar=None, period_config=None, executor=None,
-          log=None, progress=None, is_canceled=None):
+          log=None, progress=None, is_canceled=None, nodata=data.NODATA_CODES):
     """Validate, train every well and score it. ``wells``: frame with ``well_id`` and optionally ``lat``.
+    ``nodata``: the values that mean "no value" in the levels and every driver.
 
     Progress: 0-5 % validation, 5-100 % training.
     """
@@ -117,7 +118,7 @@ def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id"
     records, skipped = data.prepare_wells(
         levels, forcing, roles, well_ids, warmup_days=config.lookback, level_fields=tuple(level_fields),
         forcing_id_col=forcing_id_col, forcing_date_col=forcing_date_col, latitudes=lats, log=log,
-        is_canceled=is_canceled)
+        is_canceled=is_canceled, nodata=nodata)
     for w, reason in skipped.items():
         if log:
             log(f"skipped well '{w}': {reason}")
@@ -139,7 +140,7 @@ def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id"
 
 def simulate(model_folder, wells, forcing, roles, *, levels=None, level_fields=("well_id", "date", "level"),
              forcing_id_col=None, forcing_date_col="date", calendar=None, period_config=None, log=None,
-             progress=None, is_canceled=None):
+             progress=None, is_canceled=None, nodata=data.NODATA_CODES):
     """Run stored models on (new) forcing: every day after the warm-up, past the last observation too.
 
     Returns (simulation DataFrame, skipped dict). Observed levels, when given, are joined for comparison.
@@ -149,7 +150,7 @@ def simulate(model_folder, wells, forcing, roles, *, levels=None, level_fields=(
     records, bad = data.prepare_forcing_only(
         forcing, roles, usable, warmup_days=net.config.lookback, levels=levels, level_fields=tuple(level_fields),
         forcing_id_col=forcing_id_col, forcing_date_col=forcing_date_col, latitudes=lats, log=log,
-        is_canceled=is_canceled)
+        is_canceled=is_canceled, nodata=nodata)
     skipped.update(bad)
     labels = period_labels(records, roles, calendar, period_config, log)
     sim, bad = net.simulate(records, progress=progress, is_canceled=is_canceled, periods=labels)
@@ -204,13 +205,13 @@ def explain(trained, records, roles, config=None, *, calendar=None, period_confi
 
 def explain_folder(model_folder, wells, forcing, roles, config=None, *, forcing_id_col=None,
                    forcing_date_col="date", calendar=None, period_config=None, log=None, progress=None,
-                   is_canceled=None):
+                   is_canceled=None, nodata=data.NODATA_CODES):
     """``explain`` for a model folder and a forcing table: (NetworkExplanation, skipped dict)."""
     net, usable, skipped = _stored_models(model_folder, wells, forcing, roles)
     lats = _latitudes(wells)
     records, bad = data.prepare_forcing_only(
         forcing, roles, usable, warmup_days=net.config.lookback, forcing_id_col=forcing_id_col,
-        forcing_date_col=forcing_date_col, latitudes=lats, log=log, is_canceled=is_canceled)
+        forcing_date_col=forcing_date_col, latitudes=lats, log=log, is_canceled=is_canceled, nodata=nodata)
     skipped.update(bad)
     result = explain({w: net.trained[w] for w in records}, records, roles, config, calendar=calendar,
                      period_config=period_config, log=log, progress=progress, is_canceled=is_canceled)

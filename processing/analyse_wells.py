@@ -65,7 +65,7 @@ class AnalyseWells(GroundwaterAlgorithm):
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
         ok, msg = super().checkParameterValues(parameters, context)
-        return (ok, msg) if not ok else params.check_split_dates(self, parameters, context)
+        return (ok, msg) if not ok else params.check_lstm(self, parameters, context)
 
     def execute(self, parameters, context, feedback):
         from ..core import pipeline, report

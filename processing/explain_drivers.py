@@ -99,7 +99,7 @@ class ExplainDrivers(GroundwaterAlgorithm):
         result, skipped = pipeline.explain_folder(
             folder, wells, forcing, roles, explain_config(self, parameters, context), forcing_id_col=f_id,
             forcing_date_col=f_date, calendar=calendar, log=feedback.pushInfo, progress=progress,
-            is_canceled=is_canceled)
+            is_canceled=is_canceled, nodata=params.read_nodata(self, parameters, context))
         return write_explanation(self, parameters, context, feedback, source, id_field, wells, result, skipped)
 
 

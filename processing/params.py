@@ -76,6 +76,30 @@ def add_forcing(alg):
     alg.addParameter(QgsProcessingParameterField(
         "OTHER_FIELDS", alg.tr("Other driver fields"), None, "FORCING", compat.FIELD_ANY,
         allowMultiple=True, optional=True))
+    from ..core.data import NODATA_CODES  # here, not at import: the provider loads without pandas too
+
+    alg.addParameter(compat.advanced(QgsProcessingParameterString(
+        "NODATA", alg.tr("NoData codes in levels and drivers (separated by ;, empty: none)"),
+        defaultValue=";".join(f"{c:g}" for c in NODATA_CODES), optional=True)))
+
+
+def read_nodata(alg, parameters, context):
+    """The NoData codes (floats) of NODATA; the core's defaults when the parameter is left out."""
+    from ..core.data import NODATA_CODES
+
+    if "NODATA" not in parameters:
+        return NODATA_CODES
+    text = alg.parameterAsString(parameters, "NODATA", context)
+    codes = []
+    for part in text.replace(",", ";").split(";"):
+        if part.strip():
+            try:
+                codes.append(float(part))
+            except ValueError:
+                raise QgsProcessingException(
+                    f"NODATA: '{part.strip()}' is not a number. Fix: give the codes as numbers separated by ; "
+                    "(for example -9999;-999), or leave it empty for none.") from None
+    return tuple(codes)
 
 
 def add_lstm(alg):
@@ -147,6 +171,9 @@ def read_forcing(alg, parameters, context, feedback):
     require_fields(source, [date_col], "Forcing")
     id_col = compat.parameter_as_fields(alg, parameters, "FORCING_ID_FIELD", context)
     id_col = id_col[0] if id_col else None
+    if "FORCING_ID_FIELD" in parameters and parameters["FORCING_ID_FIELD"] in ("", [], None):
+        id_col = None  # left empty on purpose (QGIS would fill in the default): one series for every well
+        feedback.pushInfo("Forcing: no well-ID field chosen, so one forcing series serves every well.")
     if id_col and id_col not in present:
         if parameters.get("FORCING_ID_FIELD") in (None, "well_id"):
             feedback.pushInfo(f"Forcing has no field '{id_col}': one forcing series serves every well.")
@@ -194,6 +221,24 @@ def train_config(alg, parameters, context):
         if text:
             changes[key] = text
     return TrainConfig().replace(**changes)
+
+
+def check_lstm(alg, parameters, context):
+    """(ok, message) for the LSTM settings that can be judged before a long run starts: the split dates, and a
+    GPU that is asked for but not there (never a silent fall-back to the CPU)."""
+    ok, message = check_split_dates(alg, parameters, context)
+    try:
+        read_nodata(alg, parameters, context)
+    except QgsProcessingException as exc:
+        return False, str(exc)
+    if ok and "DEVICE" in parameters and DEVICES[alg.parameterAsEnum(parameters, "DEVICE", context)] == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            return False, (f"DEVICE: cuda was chosen, but this torch ({torch.__version__}) sees no GPU. Fix: choose "
+                           "cpu, or install a CUDA build of torch (Plugins \u203a Groundwater LSTM \u203a Install "
+                           "Python packages, with the CUDA build ticked).")
+    return ok, message
 
 
 def check_split_dates(alg, parameters, context):

@@ -1,10 +1,13 @@
 """The check every algorithm makes before it reads or trains anything: where will its outputs go?
 
 Refused, with the parameter and the fix:
-- an output in the file of one of the inputs (a table written into the GeoPackage that holds the wells,
-  levels or forcing would replace or empty them), or an output folder that holds an input;
+- an output that is one of the inputs (the same table of a GeoPackage would be emptied), an output that would
+  replace the whole file of an input (a GeoPackage with the levels and forcing in it), or an output folder that
+  holds an input. A new table in an input's GeoPackage is fine: outputs are staged (processing/staging.py), so
+  the file's other tables are kept, and a graphical model may keep every step's tables in one GeoPackage;
 - two outputs that would each write the whole of one file;
-- an output whose folder does not exist or cannot be written, or an existing file that cannot be replaced;
+- an output whose folder cannot be written or created (a missing folder is created when the run writes), or an
+  existing file that cannot be replaced;
 - a model folder that holds anything but a model folder of ours (those files are the user's).
 """
 import os
@@ -47,7 +50,8 @@ def _same(a, b):
 
 
 def _input_paths(value, context):
-    """Files behind one input parameter value (a path, a layer id, a layer, a selection definition, a list)."""
+    """(file, layer name or None) behind one input parameter value (a path, a layer id, a layer, a selection
+    definition, a list)."""
     if value is None or value == "":
         return []
     if isinstance(value, (list, tuple)):
@@ -57,13 +61,14 @@ def _input_paths(value, context):
     layer = value if isinstance(value, QgsMapLayer) else None
     if layer is None and isinstance(value, str):
         if os.path.exists(value.split("|")[0]):
-            return [value.split("|")[0]]
+            name = re.search(r"\|layername=([^|]+)", value)
+            return [(value.split("|")[0], name.group(1) if name else None)]
         layer = QgsProcessingUtils.mapLayerFromString(value, context)
     if layer is None:
         return []
     parts = QgsProviderRegistry.instance().decodeUri(layer.providerType(), layer.source())
     path = parts.get("path")
-    return [path] if path and os.path.exists(path) else []
+    return [(path, parts.get("layerName") or None)] if path and os.path.exists(path) else []
 
 
 def _outputs(alg, parameters, context):
@@ -92,11 +97,15 @@ def _outputs(alg, parameters, context):
 
 def _writable(name, kind, path):
     parent = os.path.dirname(os.path.abspath(path)) or "."
-    if not os.path.isdir(parent):
-        return (f"{name}: the folder '{parent}' does not exist. Fix: create it, or choose an output in an existing "
-                "folder.")
-    if not os.access(parent, os.W_OK):
-        return f"{name}: the folder '{parent}' cannot be written. Fix: choose an output in a folder you can write."
+    existing = parent
+    while not os.path.exists(existing):  # a missing folder is made when the run writes: can it be?
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return (f"{name}: the folder '{parent}' cannot be created, because '{existing}' is a file. Fix: choose an "
+                "output in a folder.")
+    if not os.access(existing, os.W_OK):
+        return (f"{name}: the folder '{existing}' cannot be written. Fix: choose an output in a folder you can "
+                "write.")
     if os.path.exists(path):
         if kind == "folder" and not os.path.isdir(path):
             return f"{name}: '{path}' is a file, not a folder. Fix: choose a new or empty folder for the model."
@@ -115,14 +124,21 @@ def problem(alg, parameters, context):
             inputs += [(d.name(), p) for p in _input_paths(parameters.get(d.name()), context)]
     outputs = _outputs(alg, parameters, context)
     for name, kind, dest, path in outputs:
-        for in_name, in_path in inputs:
+        for in_name, (in_path, in_layer) in inputs:
             if kind == "folder" and os.path.isdir(path) and _same(os.path.commonpath(
                     [os.path.realpath(path), os.path.realpath(in_path)]), path):
                 return (f"{name}: the folder '{path}' holds the input {in_name} ('{in_path}'). Fix: choose a new "
                         f"folder for {name}.")
-            if kind != "folder" and os.path.exists(path) and _same(path, in_path):
-                return (f"{name}: '{path}' is the file of the input {in_name}; writing there would replace or empty "
-                        f"your data. Fix: write {name} to another file.")
+            if kind == "folder" or not os.path.exists(path) or not _same(path, in_path):
+                continue
+            table = table_of(dest) if kind == "layer" else None
+            if table is None:
+                return (f"{name}: '{path}' is the file of the input {in_name}; writing the whole file would replace "
+                        f"it and every table in it. Fix: write {name} to another file, or to a new table of it "
+                        f"(ogr:dbname='{path}' table=...).")
+            if in_layer is None or table.lower() == in_layer.lower():
+                return (f"{name}: table '{table}' of '{path}' is the input {in_name}; writing there would empty "
+                        f"your data. Fix: write {name} to another table or file.")
         problem_text = _writable(name, kind, path)
         if problem_text:
             return problem_text

@@ -64,7 +64,8 @@ class SimulateLevels(GroundwaterAlgorithm):
         progress, is_canceled = core_callbacks(feedback, 0, 90)
         sim, skipped = pipeline.simulate(folder, wells, forcing, roles, levels=levels, level_fields=level_fields,
                                          forcing_id_col=f_id, forcing_date_col=f_date, log=feedback.pushInfo,
-                                         progress=progress, is_canceled=is_canceled)
+                                         progress=progress, is_canceled=is_canceled,
+                                         nodata=params.read_nodata(self, parameters, context))
         fields = fields_for(sim)
         sink, dest = self.create_sink(parameters, self.SIMULATION, context, fields)
         step, _ = core_callbacks(feedback, 90, 100)

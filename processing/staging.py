@@ -40,6 +40,7 @@ class StagedOutputs:
     def __init__(self):
         self.staged = {}
         self.committed = False  # the map is kept after commit, so that real_of still names the real paths
+        self.created = []  # folders made for the outputs
 
     def stage(self, path, folder=False):
         """The temporary sibling to write instead of ``path`` (the same one for every call with that path)."""
@@ -47,6 +48,11 @@ class StagedOutputs:
         if real in self.staged:
             return self.staged[real]
         parent, name = os.path.split(real)
+        missing = parent
+        while not os.path.exists(missing):
+            self.created.insert(0, missing)  # outermost first: removed again (if still empty) on discard
+            missing = os.path.dirname(missing)
+        os.makedirs(parent, exist_ok=True)
         stem, ext = (name, "") if folder else os.path.splitext(name)
         # one dot only, before the extension: QGIS picks the OGR driver from everything after the first dot
         tmp = os.path.join(parent, f"{stem.replace('.', '_')}_gwlstm_staged_{uuid.uuid4().hex[:8]}{ext}")
@@ -95,4 +101,9 @@ class StagedOutputs:
         if not self.committed:
             for tmp in self.staged.values():
                 _remove(tmp)
+            for folder in reversed(self.created):
+                try:
+                    os.rmdir(folder)  # only when empty: never anything of the user's
+                except OSError:
+                    pass
         self.staged.clear()

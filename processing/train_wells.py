@@ -40,7 +40,8 @@ def train_from_parameters(alg, parameters, context, feedback, lo=0.0, hi=100.0):
     progress, is_canceled = core_callbacks(feedback, lo, hi)
     run = pipeline.train(wells, levels, forcing, roles, config, level_fields=level_fields,
                          forcing_id_col=f_id, forcing_date_col=f_date, log=feedback.pushInfo,
-                         progress=progress, is_canceled=is_canceled)
+                         progress=progress, is_canceled=is_canceled,
+                         nodata=params.read_nodata(alg, parameters, context))
     return source, id_field, wells, roles, run, config
 
 
@@ -64,7 +65,7 @@ class TrainWells(GroundwaterAlgorithm):
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
         ok, msg = super().checkParameterValues(parameters, context)
-        return (ok, msg) if not ok else params.check_split_dates(self, parameters, context)
+        return (ok, msg) if not ok else params.check_lstm(self, parameters, context)
 
     def add_outputs(self):
         self.addParameter(QgsProcessingParameterFeatureSink(

@@ -74,3 +74,29 @@ def test_share_fields_of_extra_drivers_are_unique_in_ten_characters():  # case 6
     table = wells_table({"A": E({"precip": 0.5, "soil_temp_10cm": 0.2, "soil_temp_50cm": 0.3})})
     shares = {c: table[c].iloc[0] for c in table.columns if c.startswith("sh_")}
     assert sorted(shares.values()) == [0.2, 0.3, 0.5]  # the second extra driver no longer overwrites the first
+
+
+def test_nodata_codes_can_be_the_users_own_or_none():
+    days = pd.date_range("2010-01-01", periods=4).strftime("%Y-%m-%d")
+    levels = pd.DataFrame({"well_id": "A", "date": days, "level": [5.0, -1.0, -9999.0, 5.2]})
+    assert list(read_levels(levels, nodata=(-1.0,))["level"]) == [5.0, -9999.0, 5.2]
+    assert list(read_levels(levels, nodata=())["level"]) == [5.0, -1.0, -9999.0, 5.2]
+
+
+def test_implausible_values_are_named_with_well_dates_and_fix():
+    from groundwater_lstm.core.data import plausibility_notes
+
+    days = pd.date_range("2010-01-01", periods=200)
+    level = 10 + 0.3 * np.sin(np.arange(200) / 20)
+    level[120] = -35.0  # a depth typed among heads
+    notes = plausibility_notes(level, days.values, "level", "A", "level")
+    assert len(notes) == 1 and "well 'A'" in notes[0] and "2010-05-01" in notes[0] and "Fix:" in notes[0]
+    stuck = level.copy()
+    stuck[20:100] = 10.0
+    assert any("80 readings in a row" in n for n in plausibility_notes(stuck, days.values, "level", "A", "level"))
+    pumping = np.full(200, 500.0)
+    pumping[:3] = -500.0
+    notes = plausibility_notes(pumping, days.values, "pumping", "P", "q", negative=True)
+    assert any("3 negative pumping values" in n and "2010-01-01" in n for n in notes)
+    seasonal = np.where((np.arange(200) % 100) < 40, 5000.0, 800.0) + np.arange(200)  # irrigation: not outliers
+    assert plausibility_notes(seasonal, days.values, "pumping", "P", "q", negative=True) == []

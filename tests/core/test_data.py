@@ -188,7 +188,7 @@ def test_too_few_observations():
     records, skipped, logs = prepare(levels, forcing_table(), min_obs=50)
     assert list(records) == ["A"]
     msg = skipped["B"]
-    assert_names(msg, "B", "level", ["min_obs"])
+    assert_names(msg, "B", "level", ["add observations (at least 50)"])
     assert "only 12 observed levels" in msg and "at least 50" in msg
     assert any(line.startswith("Skipped: well 'B'") for line in logs)
 
@@ -242,7 +242,7 @@ def test_forcing_starting_late_trims_the_record():
     # too few left after trimming: skipped, and the status says why
     with pytest.raises(InputError) as e:
         prepare(levels, forcing, wells=("A",), min_obs=250)
-    assert_names(str(e.value), "A", "level", ["min_obs"])
+    assert_names(str(e.value), "A", "level", ["add observations (at least 250)", "look-back"])
     assert "after dropping" in str(e.value) and "at least 250" in str(e.value)
     # the forcing starts after the whole record
     with pytest.raises(InputError) as e:

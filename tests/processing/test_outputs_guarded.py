@@ -63,14 +63,19 @@ def test_output_as_the_inputs_geopackage_is_refused(run_alg, project, tmp_path):
     assert tree_digest(gpkg) == before
 
 
-def test_a_new_table_in_the_inputs_geopackage_is_refused_too(run_alg, project, tmp_path):
+def test_a_new_table_in_the_inputs_geopackage_keeps_the_inputs(run_alg, project, tmp_path):
+    # staged outputs keep the file's other tables: a graphical model may keep every step's tables in one file
+    import sqlite3
+
     gpkg, inputs = project
-    before = tree_digest(gpkg)
-    message = refused(run_alg, "trainwells", {**inputs, **TINY, "OUTPUT": str(tmp_path / "w.gpkg"),
-                                              "SIMULATION": f"ogr:dbname='{gpkg}' table=simulation",
-                                              "MODEL_FOLDER": str(tmp_path / "m")})
-    assert "SIMULATION" in message and "input" in message, message
-    assert tree_digest(gpkg) == before
+    with sqlite3.connect(gpkg) as con:
+        before = {t: con.execute(f'select * from "{t}"').fetchall() for t in ("wells", "levels", "forcing")}
+    run_alg("trainwells", {**inputs, **TINY, "OUTPUT": str(tmp_path / "w.gpkg"),
+                           "SIMULATION": f"ogr:dbname='{gpkg}' table=simulation", "MODEL_FOLDER": str(tmp_path / "m")})
+    with sqlite3.connect(gpkg) as con:
+        assert {t: con.execute(f'select * from "{t}"').fetchall() for t in before} == before
+        assert con.execute("select count(*) from simulation").fetchone()[0] > 0
+    assert leftovers(tmp_path) == []
 
 
 def test_a_model_folder_with_the_users_files_is_refused_not_emptied(run_alg, project, tmp_path):  # case 3
@@ -95,15 +100,27 @@ def test_two_outputs_into_one_whole_file_are_refused(run_alg, project, tmp_path)
     assert "OUTPUT and SIMULATION" in message and "table=" in message, message
 
 
-def test_an_output_in_a_missing_folder_is_refused_before_training(run_alg, project, tmp_path):
+def test_an_output_where_no_folder_can_be_made_is_refused_before_training(run_alg, project, tmp_path):
     _, inputs = project
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
     feedback = Recorder()
     with pytest.raises(QgsProcessingException) as info:
-        run_alg("trainwells", {**inputs, **TINY, "OUTPUT": str(tmp_path / "no" / "such" / "w.gpkg"),
+        run_alg("trainwells", {**inputs, **TINY, "OUTPUT": str(tmp_path / "notes.txt" / "sub" / "w.gpkg"),
                                "SIMULATION": str(tmp_path / "s.csv"), "MODEL_FOLDER": str(tmp_path / "m")},
                 feedback=feedback)
-    assert "OUTPUT" in str(info.value) and "does not exist" in str(info.value)
-    assert not any("Trained" in t for t in feedback.texts)  # refused before any training
+    assert "OUTPUT" in str(info.value) and "cannot be created" in str(info.value) and "Fix:" in str(info.value)
+    assert not any(t.startswith("Drivers:") for t in feedback.texts)  # refused before any training
+
+
+def test_a_missing_output_folder_is_made_only_by_a_run_that_writes(run_alg, project, tmp_path):
+    _, inputs = project
+    params = {**inputs, **TINY, "OUTPUT": str(tmp_path / "new" / "deeper" / "w.gpkg"),
+              "SIMULATION": str(tmp_path / "s.csv"), "MODEL_FOLDER": str(tmp_path / "m")}
+    with pytest.raises(QgsProcessingException, match="Cancel"):
+        run_alg("trainwells", params, feedback=Recorder(cancel_at="Drivers:"))
+    assert not (tmp_path / "new").exists() and not (tmp_path / "m").exists()
+    run_alg("trainwells", params)
+    assert (tmp_path / "new" / "deeper" / "w.gpkg").is_file()
 
 
 class Recorder(QgsProcessingFeedback):
