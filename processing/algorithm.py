@@ -124,10 +124,6 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
         """Where to write the file (or folder) ``path``: a temporary sibling, moved into place on success."""
         return self._staged.stage(path, folder=folder) if path else path
 
-    def staged_path(self, path):
-        """The path a staged output's writer uses, as the user named it (for messages and records)."""
-        return self._staged.real_of(path)
-
     def close_sinks(self):
         """Close the writers of every sink made so far (before their files are read back)."""
         self._sinks.clear()
