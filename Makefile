@@ -78,10 +78,10 @@ test-core: venv link
 
 # Newer QGIS: the whole suite in a Debian chroot (mmdebstrap; built once, about 3 GB each, kept under build/chroot).
 test-qgis340: link
-	CI=$${CI:-} scripts/qgis_chroot.sh trixie $(PYTEST_ARGS)
+	CI=$${CI:-} GWLSTM_CATALOGUE=processing scripts/qgis_chroot.sh trixie $(PYTEST_ARGS)
 
 test-qgis344: link
-	CI=$${CI:-} GWLSTM_STRICT_DEPRECATIONS=1 scripts/qgis_chroot.sh sid $(PYTEST_ARGS)
+	CI=$${CI:-} GWLSTM_STRICT_DEPRECATIONS=1 GWLSTM_CATALOGUE=processing scripts/qgis_chroot.sh sid $(PYTEST_ARGS)
 
 bench: setup
 	@scripts/with_qgis_env.sh $(PY) -m benchmarks $(BENCH_ARGS)

@@ -388,10 +388,27 @@ def _check_table(table, what, columns, hints):
 
 
 # ------------------------------------------------------------------------------------------------ levels
+# words in a field name that say it holds a depth below ground, not a head (English, German, French, Dutch)
+_DEPTH_NAME = re.compile(r"depth|dtw|bgl|bgs|below|tiefe|flurab|profond|diepte", re.IGNORECASE)
+
+
+def depth_note(level_col):
+    """A note when the level field's name says depth: the model reads a level as a head, positive up."""
+    if not _DEPTH_NAME.search(str(level_col)):
+        return None
+    return (f"Levels: field '{level_col}' looks like a depth below ground, but a level is read as a head (m above a "
+            "datum, positive up): with depths, a rising water table reads as falling, and the signs of the "
+            "attributions and the dynamics types turn over. Fix: give heads (ground elevation minus depth), or "
+            "ignore this note if the field holds heads.")
+
+
 def _read_levels(levels, id_col, date_col, level_col, log, nodata=NODATA_CODES):
     """(frame well_id/date/level of usable rows, problems well_id -> reason)."""
     _check_table(levels, "levels", [id_col, date_col, level_col],
                  {id_col: "the well ID", date_col: "the date of each reading", level_col: "the water level (m)"})
+    note = depth_note(level_col)
+    if note:
+        _say(log, note)
     ids = normalise_ids(levels[id_col]).reset_index(drop=True)
     raw_dates = levels[date_col].reset_index(drop=True)
     raw_levels = levels[level_col].reset_index(drop=True)
@@ -705,15 +722,21 @@ class _Series:
 
 
 def _latitude(well, latitudes, needed, log):
-    """(lat or None, problem or None)."""
-    if not latitudes or well not in latitudes:
+    """(lat or None, problem or None). ``latitudes`` None: the wells have no coordinates at all (a notebook
+    call), and the features' default latitude is used; a well missing from them has no location."""
+    if latitudes is None:
         return None, None
-    lat = latitudes[well]
+    lat = latitudes.get(well)
     try:
         lat = None if lat is None else float(lat)
     except (TypeError, ValueError):
         lat = math.inf
     if lat is None or math.isnan(lat):
+        if needed:  # Oudin's radiation term depends on latitude: a guessed one biases every evaporation day
+            return None, str(WellInputError(
+                "no location (no point geometry), and the potential evaporation is derived from temperature, "
+                "which needs the latitude", well=well, field="geometry",
+                fix="give the well a point geometry, or give a potential-evaporation field (PET_FIELD)"))
         return None, None
     if -90.0 <= lat <= 90.0:
         return lat, None
@@ -735,7 +758,18 @@ def _make_frame(series, start, end, drivers, obs):
     return frame
 
 
-def _no_forcing_day(well, cols):
+def _no_forcing_day(well, cols, series=None):
+    """Why a well has no day with every driver: the drivers it has no value of at all, when that is it."""
+    empty = [d for d in cols if series is not None and d in series.daily.columns and
+             len(series.daily) and series.daily[d].isna().all()]
+    if empty:
+        names = ", ".join(cols[d] for d in empty)
+        labels = ", ".join(ROLE_LABELS.get(d, d) for d in empty)
+        return str(WellInputError(
+            f"the forcing has no {labels} value at all for this well, and every well is trained with every driver",
+            well=well, field=names,
+            fix=f"give the {labels} for this well, or train without it (leave that driver's field empty) if only "
+                "some wells have one"))
     return str(WellInputError("the forcing has no day on which every driver has a value", well=well,
                               field=", ".join(cols.values()), fix="fill the forcing fields for this well"))
 
@@ -757,9 +791,17 @@ def _well_record(well, obs, series, roles, *, warmup, min_obs, extend, lat, cols
     if n_all < min_obs:
         return None, too_few(n_all, first0, last0)
     if pd.isna(series.first):
-        return None, _no_forcing_day(well, cols)
+        return None, _no_forcing_day(well, cols, series)
     need_text = f"{_day(first0 - warm)}..{_day(last0)}"
     earliest = series.first + warm
+    forcing_days = int((series.last - series.first).days) + 1
+    if forcing_days <= warmup:  # the look-back, not the data, is what does not fit
+        return None, str(WellInputError(
+            f"the look-back (lookback) of {warmup} days is longer than the whole forcing ({forcing_days} days, "
+            f"{series.span_text()}), so no level has the {warmup} days of forcing before it that the model reads",
+            well=well, field=date_col,
+            fix=f"shorten the look-back (lookback) to well under {forcing_days} days (365 is usual), or extend the "
+                f"forcing back to {_day(first0 - warm)}"))
     note = ""
     if first0 < earliest:
         keep = obs["date"] >= earliest
@@ -809,7 +851,7 @@ def _forcing_record(well, obs, series, roles, *, warmup, lat, cols, date_col, lo
     """(WellRecord, None) or (None, reason) for simulation over the whole forcing."""
     drivers = roles.drivers()
     if pd.isna(series.first):
-        return None, _no_forcing_day(well, cols)
+        return None, _no_forcing_day(well, cols, series)
     n_days = int((series.last - series.first).days) + 1
     if n_days <= warmup:
         return None, str(WellInputError(

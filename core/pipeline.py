@@ -54,6 +54,22 @@ def _latitudes(wells):
     return {data.normalise_id(w): (None if pd.isna(v) else float(v)) for w, v in zip(wells["well_id"], wells["lat"])}
 
 
+def _unscored(metrics, records, config):
+    """A note for each trained well without a test score: its test part holds no observation."""
+    if not len(metrics) or "nse_test" not in metrics.columns:
+        return []
+    notes = []
+    for _, row in metrics[(metrics["status"] == "ok") & metrics["nse_test"].isna()].iterrows():
+        rec = records.get(row["well_id"])
+        last = f" (its levels end on {rec.last_obs.date()})" if rec is not None else ""
+        why = (f"no observed level on or after the test start {config.test_start}{last}" if config.test_start else
+               f"no observed level in the test part{last}: the train and validation fractions take the whole record")
+        notes.append(f"Well '{row['well_id']}': trained, but {why}, so it has no test score (nse_test, kge_test, "
+                     "rmse_test and bias_test are empty). Fix: set the test start before the well's last levels, "
+                     "or leave it empty to test on the last 15 % of each record.")
+    return notes
+
+
 def _stored_models(model_folder, wells, forcing, roles):
     """(LoadedNetwork, wells it has a model for, {well: reason} for the others); refuses a model folder that
     does not match the forcing (``store.LoadedNetwork.check_compatible``)."""
@@ -133,6 +149,9 @@ def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id"
     for w, reason in result.skipped.items():
         if log:
             log(f"skipped well '{w}': {reason}")
+    for note in _unscored(result.metrics, records, config):
+        if log:
+            log(note)
     # wells refused by validation are part of the run too (the manifest records every well's status)
     result.skipped = {**skipped, **result.skipped}
     return TrainingRun(result, dict(result.skipped), labels, records, well_ids)

@@ -116,7 +116,7 @@ class SampleNetwork:
     """The sample network: wells (with the truth), observed levels, complete daily forcing, the truth table.
 
     wells: ``well_id``, ``x``, ``y`` (lon/lat), ``site``, ``river_nm``, ``true_type``, ``true_frz``,
-        ``true_thw``, ``true_unf``, ``depth_m`` (mean depth to the water table), ``reading``, ``n_obs`` and the
+        ``true_thw``, ``true_unf``, ``depth_m`` (mean depth to the water table), ``reading``, ``n_readings`` and the
         simulator parameters (:class:`AquiferParams`).
     levels: ``well_id``, ``date``, ``level`` (m a.s.l.), observed days only (noise, gaps, weekly readings).
     forcing: ``well_id``, ``date``, ``precip`` (mm/day), ``temp`` (degC), ``pet`` (mm/day), ``river`` (m a.s.l.),
@@ -718,7 +718,7 @@ def create_network(wells: int = 24, years: int = 12, seed: int = 42, start: str 
                    "true_type": w["kind"],
                    "true_frz": dom["freezing"], "true_thw": dom["thawing"], "true_unf": dom["unfrozen"],
                    "depth_m": round(float(np.mean(w["params"].ground_m - level[span[0]:span[1], j])), 2),
-                   "reading": reading, "n_obs": int(mask.sum())}
+                   "reading": reading, "n_readings": int(mask.sum())}
             row.update(vars(w["params"]))
             well_rows.append(row)
     _tick(0.95, "tables")

@@ -15,7 +15,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core import dependencies
-from ..core.errors import Canceled, GroundwaterError
+from ..core.errors import Canceled, GroundwaterError, ModelFolderError
 from . import compat, preflight
 from .provider import ICON
 from .staging import StagedOutputs
@@ -70,7 +70,8 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
         return dependencies.message(dependencies.missing(self.REQUIRES))
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
-        problem = self.dependency_problem() or preflight.problem(self, parameters, context)
+        problem = self.dependency_problem() or number_problem(self, parameters) or \
+            preflight.problem(self, parameters, context)
         if problem:
             return False, problem
         return super().checkParameterValues(parameters, context)
@@ -82,6 +83,7 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(problem)
         self._staged = StagedOutputs()
         self._sinks = []
+        self._writing = ""  # the output being written, named when writing it fails
         try:
             result = self.execute(parameters, context, feedback)
             if feedback.isCanceled():
@@ -94,10 +96,27 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException("Canceled by the user; no output was written.")
         except GroundwaterError as exc:
             self._discard_outputs()
-            raise QgsProcessingException(str(exc)) from None
+            # the core speaks of the model folder, the user chose it as MODEL_FOLDER
+            prefix = "MODEL_FOLDER: " if isinstance(exc, ModelFolderError) and "MODEL_FOLDER" not in str(exc) else ""
+            raise QgsProcessingException(prefix + str(exc)) from None
+        except QgsProcessingException as exc:
+            message = self._failed(str(exc))
+            self._discard_outputs()
+            raise QgsProcessingException(message) from None
         except Exception:
             self._discard_outputs()
             raise
+
+    def _failed(self, message):
+        """A failure's message in the user's paths (not the staged copies'), saying what became of the outputs."""
+        message = self._staged.real_of(message)
+        if self._writing and not message.startswith(self._writing):
+            message = f"{self._writing}: {message}"
+        if self._staged.staged and "kept as they were" not in message:  # it failed while writing
+            message += " No output was written; the earlier ones are kept as they were."
+            if "Fix:" not in message:
+                message += " Fix: check that the output paths can be written (free space, file name length)."
+        return message
 
     def execute(self, parameters, context, feedback):
         raise NotImplementedError
@@ -105,6 +124,7 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
     # -- outputs written completely or not at all -------------------------------------------------------------
     def create_sink(self, parameters, name, context, fields, wkb=compat.WKB_NO_GEOMETRY, crs=None):
         """parameterAsSink into a staged copy of the output's file (it moves into place when the run succeeds)."""
+        self._writing = name
         dest = self.parameterAsOutputLayer(parameters, name, context)
         path = preflight.file_of(dest)
         if path:
@@ -113,10 +133,18 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
                 value, QgsProcessingOutputLayerDefinition) else QgsProcessingOutputLayerDefinition(dest)
             definition.sink = QgsProperty.fromValue(dest.replace(path, self._staged.stage(path)))
             parameters = {**parameters, name: definition}
-        sink, dest = self.parameterAsSink(parameters, name, context, fields, wkb,
-                                          crs or QgsCoordinateReferenceSystem())
+        try:
+            sink, dest = self.parameterAsSink(parameters, name, context, fields, wkb,
+                                              crs or QgsCoordinateReferenceSystem())
+        except QgsProcessingException as exc:  # OGR's words name the staged copy: say it with the user's path
+            sink, reason = None, self._staged.real_of(str(exc))
+        else:
+            reason = ""
         if sink is None:
-            raise QgsProcessingException(f"Could not create the output '{name}'. Fix: choose a writable path.")
+            raise QgsProcessingException(
+                f"{name}: the output could not be created{' (' + reason + ')' if reason else ''}; no output was "
+                "written and the earlier ones are kept as they were. Fix: choose another file name or folder for "
+                f"{name}.")
         self._sinks.append(sink)
         return sink, dest
 
@@ -149,6 +177,50 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
         staged = getattr(self, "_staged", None)
         if staged is not None:
             staged.discard()
+
+
+def _number_text(v):
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def number_problem(alg, parameters):
+    """A number parameter given as text that is no number, a fraction for a whole number, or out of its range:
+    said with the parameter, the value and the range (QGIS's own check says only "Incorrect parameter value")."""
+    for d in alg.parameterDefinitions():
+        if d.type() != "number" or d.name() not in parameters:
+            continue
+        value = parameters[d.name()]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if not isinstance(value, (int, float, str)) or isinstance(value, bool):
+            continue  # an expression or a model's value: QGIS evaluates it
+        try:
+            number = float(value)
+        except ValueError:
+            return f"{d.name()}: '{value}' is not a number. Fix: give {d.name()} as a number{_range(d)}."
+        whole = d.dataType() == compat.NUMBER_INTEGER
+        if whole and not number.is_integer():
+            return (f"{d.name()}: {_number_text(number)} is not a whole number. Fix: give a whole number"
+                    f"{_range(d)}.")
+        low, high = d.minimum(), d.maximum()
+        if number < low or number > high:
+            return f"{d.name()}: {_number_text(number)} is out of range. Fix: give a value{_range(d)}."
+    return ""
+
+
+def _range(d):
+    """' of at least 1', ' from 0 to 1' or '' for a number parameter's limits."""
+    limit = 1e300  # QGIS's "no limit" is the largest double
+    low, high = d.minimum(), d.maximum()
+    text = _number_text(int(low)) if low.is_integer() and abs(low) < 1e15 else _number_text(low)
+    top = _number_text(int(high)) if high.is_integer() and abs(high) < 1e15 else _number_text(high)
+    if low > -limit and high < limit:
+        return f" from {text} to {top}"
+    if low > -limit:
+        return f" of at least {text}"
+    if high < limit:
+        return f" of at most {top}"
+    return ""
 
 
 def core_callbacks(feedback, start=0.0, end=100.0):

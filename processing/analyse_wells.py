@@ -14,7 +14,7 @@ from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .classify_dynamics import dynamics_fields
 from .explain_drivers import add_explain_params, explain_config
-from .qgis_io import fields_for, wells_fields, write_frame, write_wells
+from .qgis_io import WellsLayout, fields_for, write_frame, write_wells
 from .train_wells import TRAIN_HELP, train_from_parameters
 
 # progress: training 0-60 %, explanation 60-90 %, classification and writing 90-95 %, report 95-100 %
@@ -99,10 +99,10 @@ class AnalyseWells(GroundwaterAlgorithm):
         from ..core import store
         store.save_network(self.stage_output(folder, folder=True), run.result, roles, config)
         outputs = {"MODEL_FOLDER": folder}
-        fields = wells_fields(source.fields(), table)
-        sink, outputs["OUTPUT"] = self.create_sink(parameters, "OUTPUT", context, fields, source.wkbType(),
+        layout = WellsLayout(source.fields(), table, log=feedback.pushInfo)
+        sink, outputs["OUTPUT"] = self.create_sink(parameters, "OUTPUT", context, layout.fields, source.wkbType(),
                                                    source.sourceCrs())
-        if not write_wells(source, id_field, table, sink, fields, feedback):
+        if not write_wells(source, id_field, table, sink, layout, feedback):
             raise Canceled()
         for key, frame in (("SIMULATION", sim), ("ATTRIBUTION", explanation.attribution),
                            ("PERIODS_OUTPUT", calendar), ("LAGS", explanation.lags)):

@@ -9,7 +9,7 @@ from ..core.errors import Canceled
 from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm
-from .qgis_io import source_to_frame, wells_fields, write_wells
+from .qgis_io import WellsLayout, source_to_frame, write_wells
 
 CLASSIFY_HELP = (
     "Classifies every explained well's groundwater dynamics type from its attribution signature: "
@@ -103,9 +103,10 @@ class ClassifyDynamics(GroundwaterAlgorithm):
                 sim["well_id"] = normalise_ids(sim["well_id"])
         result = pipeline.classify(att, sim, log=feedback.pushInfo)
         table = dynamics_fields(result)
-        fields = wells_fields(source.fields(), table)
-        sink, dest = self.create_sink(parameters, "OUTPUT", context, fields, source.wkbType(), source.sourceCrs())
-        if not write_wells(source, id_field, table, sink, fields, feedback):
+        layout = WellsLayout(source.fields(), table, log=feedback.pushInfo)
+        sink, dest = self.create_sink(parameters, "OUTPUT", context, layout.fields, source.wkbType(),
+                                      source.sourceCrs())
+        if not write_wells(source, id_field, table, sink, layout, feedback):
             raise Canceled()
         counts = table["dyn_type"].value_counts()
         feedback.pushInfo("Dynamics types: " + ", ".join(f"{t} {n}" for t, n in counts.items()))

@@ -40,6 +40,7 @@ SOURCE_POINT = first("Qgis.ProcessingSourceType.VectorPoint", "QgsProcessing.Typ
 SOURCE_ANY_VECTOR = first("Qgis.ProcessingSourceType.Vector", "QgsProcessing.TypeVector")
 SOURCE_RASTER = first("Qgis.ProcessingSourceType.Raster", "QgsProcessing.TypeRaster")
 PARAM_ADVANCED = first("Qgis.ProcessingParameterFlag.Advanced", "QgsProcessingParameterDefinition.FlagAdvanced")
+PARAM_OPTIONAL = first("Qgis.ProcessingParameterFlag.Optional", "QgsProcessingParameterDefinition.FlagOptional")
 NUMBER_INTEGER = first("Qgis.ProcessingNumberParameterType.Integer", "QgsProcessingParameterNumber.Integer")
 NUMBER_DOUBLE = first("Qgis.ProcessingNumberParameterType.Double", "QgsProcessingParameterNumber.Double")
 FILE_FOLDER = first("Qgis.ProcessingFileParameterBehavior.Folder", "QgsProcessingParameterFile.Folder")

@@ -29,7 +29,7 @@ class CreateSampleData(GroundwaterAlgorithm):
         "level in m, with noise, gaps and weekly readings as real networks have them) and the forcing "
         "(table: well_id, date, precip mm/day, temp degC, pet mm/day, river stage m, pumping m3/day). "
         "Their column names are the defaults of the training algorithms. The wells also carry site, depth_m, "
-        "reading (daily, 5-day or weekly), n_obs and ground_m; the simulator's own parameters are left out "
+        "reading (daily, 5-day or weekly), n_readings and ground_m; the simulator's own parameters are left out "
         "(core.synthetic.create_network returns them).\n\n"
         "The same seed always gives the same network."
     )

@@ -11,7 +11,7 @@ from ..core.errors import Canceled
 from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
-from .qgis_io import fields_for, source_to_frame, wells_fields, write_frame, write_wells
+from .qgis_io import WellsLayout, fields_for, source_to_frame, write_frame, write_wells
 
 SPANS = ["test", "all"]
 EXPLAIN_HELP = (
@@ -131,10 +131,10 @@ def write_explanation(alg, parameters, context, feedback, source, id_field, well
     table = explanation_fields(result, list(wells["well_id"]), skipped)
     if extra is not None:
         table = extra.merge(table, on="well_id", how="left")
-    fields = wells_fields(source.fields(), table)
-    sink, outputs["OUTPUT"] = alg.create_sink(parameters, "OUTPUT", context, fields, source.wkbType(),
+    layout = WellsLayout(source.fields(), table, log=feedback.pushInfo)
+    sink, outputs["OUTPUT"] = alg.create_sink(parameters, "OUTPUT", context, layout.fields, source.wkbType(),
                                               source.sourceCrs())
-    if not write_wells(source, id_field, table, sink, fields, feedback):
+    if not write_wells(source, id_field, table, sink, layout, feedback):
         raise Canceled()
     att_fields = fields_for(result.attribution)
     sink, outputs["ATTRIBUTION"] = alg.create_sink(parameters, "ATTRIBUTION", context, att_fields)

@@ -128,6 +128,8 @@ def add_lstm(alg):
 
 def read_wells(alg, parameters, context, feedback):
     """The wells as a frame: well_id (str), lon, lat, and the source (for writing the output layer)."""
+    from ..core.data import normalise_ids
+
     source = alg.parameterAsSource(parameters, "WELLS", context)
     if source is None:
         raise QgsProcessingException("Wells: the layer could not be opened. Fix: choose a point layer.")
@@ -138,7 +140,7 @@ def read_wells(alg, parameters, context, feedback):
         raise QgsProcessingException("Wells: the layer is empty. Fix: choose a layer with monitoring wells.")
     frame = source_to_frame(source, [id_field], feedback, xy_crs=WGS84, context=context)
     frame = frame.rename(columns={id_field: "well_id", "x": "lon", "y": "lat"})
-    frame["well_id"] = frame["well_id"].map(lambda v: None if v is None else str(v).strip())
+    frame["well_id"] = normalise_ids(frame["well_id"])  # as the levels' and forcing's IDs: 101.0 is well 101
     if frame["well_id"].isna().any():
         raise QgsProcessingException(
             f"Wells: {int(frame['well_id'].isna().sum())} feature(s) have no value in '{id_field}'. "

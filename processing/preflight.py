@@ -22,6 +22,7 @@ from qgis.core import (
 )
 
 from ..core import store
+from .staging import MULTI_LAYER
 
 INPUT_TYPES = {"source", "vector", "raster", "multilayer", "layer", "mesh", "file"}
 LAYER_OUTPUTS = {"sink", "vectorDestination", "rasterDestination"}
@@ -113,7 +114,23 @@ def _writable(name, kind, path):
             return f"{name}: '{path}' is a folder. Fix: choose a file name for {name}."
         if not os.access(path, os.W_OK):
             return f"{name}: '{path}' exists and cannot be replaced (read-only). Fix: choose another file."
+        if kind == "layer" and _holds_tables(path) and not _is_sqlite(path):
+            return (f"{name}: '{path}' exists but is not a GeoPackage (or SQLite) file, so no table can be added "
+                    "to it. Fix: choose another file name, or remove that file.")
     return ""
+
+
+def _holds_tables(path):
+    """Whether ``path`` names a file that holds tables (a run adds its table to it rather than replacing it)."""
+    return os.path.splitext(path)[1].lower() in MULTI_LAYER
+
+
+def _is_sqlite(path):
+    try:
+        with open(path, "rb") as f:
+            return os.path.getsize(path) == 0 or f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def problem(alg, parameters, context):

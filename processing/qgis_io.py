@@ -9,6 +9,7 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsFeature,
     QgsFeatureRequest,
+    QgsField,
     QgsFields,
     QgsGeometry,
     QgsPointXY,
@@ -158,30 +159,64 @@ def point_geometry(x, y):
     return QgsGeometry.fromPointXY(QgsPointXY(float(x), float(y)))
 
 
-def wells_fields(source_fields, extra, types=None):
-    """The output wells' fields: every input field, then the columns of ``extra`` (except well_id); an input
-    field of the same name is replaced (re-running an analysis on its own output updates it)."""
-    extra_cols = [c for c in extra.columns if c != "well_id"]
-    new = fields_for(extra[extra_cols], types)
-    out = QgsFields()
-    for f in source_fields:
-        if f.name() not in extra_cols:
-            out.append(f)
-    for f in new:
-        out.append(f)
-    return out
+class WellsLayout:
+    """The output wells' fields: every input field, then the columns of ``extra`` (except well_id).
+
+    Where an input field has the name of a column written now, a re-run on an earlier run's output (most of the
+    columns written now are there already) replaces it; otherwise the field is the user's own and is kept under
+    a new name (``status`` -> ``status_1``), which ``log`` is told."""
+
+    def __init__(self, source_fields, extra, types=None, log=None):
+        extra_cols = [c for c in extra.columns if c != "well_id"]
+        names = [f.name() for f in source_fields]
+        clashes = [n for n in names if n in extra_cols]
+        earlier_run = len(clashes) >= max(2, (len(extra_cols) + 1) // 2)
+        taken = set(names) | set(extra_cols)
+        self.fields = QgsFields()
+        self.copied = {}  # output field -> input field whose values it holds
+        renamed = []
+        for f in source_fields:
+            if f.name() in clashes:
+                if earlier_run:
+                    continue
+                f = QgsField(f)
+                new = unique_name(f.name(), taken)
+                taken.add(new)
+                renamed.append(f"'{f.name()}' as '{new}'")
+                self.copied[new] = f.name()
+                f.setName(new)
+            else:
+                self.copied[f.name()] = f.name()
+            self.fields.append(f)
+        for f in fields_for(extra[extra_cols], types):
+            self.fields.append(f)
+        if log is not None and clashes:
+            log(f"The wells' fields {', '.join(clashes)} are replaced by this run's (they hold an earlier run's "
+                "results)." if earlier_run else
+                f"The wells layer has fields of its own that this run writes too: kept {', '.join(renamed)}.")
 
 
-def write_wells(source, id_field, extra, sink, fields, feedback=None):
-    """Copy every well feature with its attributes and the row of ``extra`` that has its ID."""
+def unique_name(name, taken, width=10):
+    """``name_1``, ``name_2``, ... cut to ``width`` characters (shapefiles) and not in ``taken``."""
+    for i in range(1, 1000):
+        suffix = f"_{i}"
+        candidate = name[:width - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+    raise ValueError(f"no free field name for '{name}'")
+
+
+def write_wells(source, id_field, extra, sink, layout, feedback=None):
+    """Copy every well feature with its attributes (as ``layout`` places them) and the row of ``extra`` that
+    has its ID."""
     from ..core.data import normalise_id
 
     extra = extra.copy()
     extra["well_id"] = [normalise_id(w) for w in extra["well_id"]]
     table = extra.set_index("well_id")
+    fields = layout.fields
     names = fields.names()
     kinds = [compat.field_kind(fields.at(i)) for i in range(fields.count())]
-    src_names = source.fields().names()
     for feat in source.getFeatures():
         if feedback is not None and feedback.isCanceled():
             return False
@@ -191,10 +226,10 @@ def write_wells(source, id_field, extra, sink, fields, feedback=None):
         row = table.loc[wid] if wid in table.index else None
         attrs = []
         for name, kind in zip(names, kinds):
-            if row is not None and name in table.columns:
+            if name in layout.copied:
+                attrs.append(feat[layout.copied[name]])
+            elif row is not None and name in table.columns:
                 attrs.append(_cell(row[name], kind))
-            elif name in src_names:
-                attrs.append(feat[name])
             else:
                 attrs.append(None)
         out.setAttributes(attrs)

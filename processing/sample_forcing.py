@@ -135,7 +135,7 @@ class SampleForcing(GroundwaterAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.WELLS, self.tr("Wells"), [compat.SOURCE_POINT]))
         self.addParameter(QgsProcessingParameterField(
-            self.WELL_ID_FIELD, self.tr("Well ID field"), "well_id", self.WELLS))
+            self.WELL_ID_FIELD, self.tr("Well ID field"), "well_id", self.WELLS, optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.PRECIP_RASTER, self.tr("Precipitation stack (one band per time step)")))
         self.addParameter(QgsProcessingParameterRasterLayer(

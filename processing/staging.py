@@ -1,5 +1,5 @@
-"""Outputs written completely or not at all: every file and folder a run writes goes to a temporary sibling
-first, and moves into place only when the whole run has succeeded.
+"""Outputs written completely or not at all: every file and folder a run writes goes to a hidden folder beside
+it first (``.gwlstm_staged_<tag>/<the same name>``), and moves into place only when the whole run has succeeded.
 
 A run stages each output path (``stage``) and writes to the path it gets back. ``commit`` then replaces the
 real paths, keeping each old file aside until every new one is in place, so that a failure halfway restores
@@ -41,9 +41,12 @@ class StagedOutputs:
         self.staged = {}
         self.committed = False  # the map is kept after commit, so that real_of still names the real paths
         self.created = []  # folders made for the outputs
+        self.areas = {}  # output folder -> the hidden folder beside the outputs where they are written first
+        self.tag = uuid.uuid4().hex[:8]
 
     def stage(self, path, folder=False):
-        """The temporary sibling to write instead of ``path`` (the same one for every call with that path)."""
+        """Where to write ``path`` instead (the same place for every call with that path): the same name in a
+        hidden folder beside it, so that a GeoPackage's layer and a shapefile's sidecars keep their names."""
         real = os.path.abspath(path)
         if real in self.staged:
             return self.staged[real]
@@ -52,11 +55,12 @@ class StagedOutputs:
         while not os.path.exists(missing):
             self.created.insert(0, missing)  # outermost first: removed again (if still empty) on discard
             missing = os.path.dirname(missing)
-        os.makedirs(parent, exist_ok=True)
-        stem, ext = (name, "") if folder else os.path.splitext(name)
-        # one dot only, before the extension: QGIS picks the OGR driver from everything after the first dot
-        tmp = os.path.join(parent, f"{stem.replace('.', '_')}_gwlstm_staged_{uuid.uuid4().hex[:8]}{ext}")
-        if not folder and ext.lower() in MULTI_LAYER and os.path.isfile(real):
+        area = self.areas.get(parent)
+        if area is None:
+            area = self.areas[parent] = os.path.join(parent, f".gwlstm_staged_{self.tag}")
+            os.makedirs(area, exist_ok=True)
+        tmp = os.path.join(area, name)
+        if not folder and os.path.splitext(name)[1].lower() in MULTI_LAYER and os.path.isfile(real):
             shutil.copy2(real, tmp)  # the run replaces its own tables; the others stay
         self.staged[real] = tmp
         return tmp
@@ -95,12 +99,18 @@ class StagedOutputs:
         self.committed = True
         for _, aside in kept:
             _remove(aside)
+        self._remove_areas()
+
+    def _remove_areas(self):
+        for area in self.areas.values():
+            shutil.rmtree(area, ignore_errors=True)
 
     def discard(self):
         """Remove every staged copy; the real outputs are untouched."""
         if not self.committed:
             for tmp in self.staged.values():
                 _remove(tmp)
+            self._remove_areas()
             for folder in reversed(self.created):
                 try:
                     os.rmdir(folder)  # only when empty: never anything of the user's

@@ -9,11 +9,12 @@ from ..core.errors import Canceled
 from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
-from .qgis_io import fields_for, wells_fields, write_frame, write_wells
+from .qgis_io import WellsLayout, fields_for, write_frame, write_wells
 
 TRAIN_HELP = (
     "Trains one LSTM per well that simulates its daily groundwater level from the drivers, and scores it.\n\n"
-    "Levels: a table in long form (well ID, date, level in m). Gappy and weekly series are normal: the loss uses "
+    "Levels: a table in long form (well ID, date, level in m). A level is a head: metres above a datum "
+    "(sea level or the well's own), positive up; depths below ground must be turned into heads first. Gappy and weekly series are normal: the loss uses "
     "observed days only; targets are never interpolated.\n\n" + params.FORCING_HELP + "\n\n"
     "Each well's observed span is split in time into train / validation (early stopping) / test (70/15/15 %, or "
     "from the dates VAL_START and TEST_START). Scalers are fit on the training part only. An ensemble of "
@@ -83,10 +84,10 @@ class TrainWells(GroundwaterAlgorithm):
         store.save_network(self.stage_output(folder, folder=True), run.result, roles, config)
         outputs = {self.MODEL_FOLDER: folder}
         extra = run.wells_fields()
-        fields = wells_fields(source.fields(), extra)
-        sink, outputs[self.OUTPUT] = self.create_sink(parameters, self.OUTPUT, context, fields,
+        layout = WellsLayout(source.fields(), extra, log=feedback.pushInfo)
+        sink, outputs[self.OUTPUT] = self.create_sink(parameters, self.OUTPUT, context, layout.fields,
                                                       source.wkbType(), source.sourceCrs())
-        if not write_wells(source, id_field, extra, sink, fields, feedback):
+        if not write_wells(source, id_field, extra, sink, layout, feedback):
             raise Canceled()
         sim = run.simulation()
         sim_fields = fields_for(sim)

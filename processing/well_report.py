@@ -7,6 +7,7 @@ from qgis.core import (
     QgsDataSourceUri,
     QgsProcessingException,
     QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterString,
@@ -16,6 +17,14 @@ from qgis.core import (
 from . import compat
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .qgis_io import source_to_frame
+
+# the fields each input table must hold (as the other algorithms write them), and what the table is
+TABLE_FIELDS = {"SIMULATION": ("well_id", "date", "simulated"),
+                "ATTRIBUTION": ("well_id", "period", "driver", "share"),
+                "PERIODS": ("winter", "freeze_start", "thaw_start", "thaw_end"),
+                "LAGS": ("well_id", "driver", "lag")}
+TABLE_OF = {"SIMULATION": "a simulation table", "ATTRIBUTION": "an attribution table",
+            "PERIODS": "a freeze-thaw periods table", "LAGS": "an attribution-by-lag table"}
 
 # manifest key (core/store.py) -> run_info key of core.report.write_report
 MANIFEST_KEYS = {"inputs": "inputs", "roles": "roles", "parameters": "parameters", "config": "parameters",
@@ -97,6 +106,7 @@ class WellReport(GroundwaterAlgorithm):
     )
 
     WELLS = "WELLS"
+    WELL_ID_FIELD = "WELL_ID_FIELD"
     SIMULATION = "SIMULATION"
     ATTRIBUTION = "ATTRIBUTION"
     PERIODS = "PERIODS"
@@ -109,6 +119,8 @@ class WellReport(GroundwaterAlgorithm):
         self.addParameter(QgsProcessingParameterVectorLayer(
             self.WELLS, self.tr("Wells (output of Analyse wells or Classify dynamics)"),
             [compat.SOURCE_POINT]))
+        self.addParameter(QgsProcessingParameterField(
+            self.WELL_ID_FIELD, self.tr("Well ID field"), "well_id", self.WELLS, optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.SIMULATION, self.tr("Simulation table (well_id, date, observed, simulated, lower, upper, split, "
                                      "period)"), [compat.SOURCE_ANY_VECTOR]))
@@ -131,6 +143,7 @@ class WellReport(GroundwaterAlgorithm):
 
     def execute(self, parameters, context, feedback):
         from ..core import report
+        from ..core.data import normalise_ids
 
         t0 = time.perf_counter()
         wells_layer = self.parameterAsVectorLayer(parameters, self.WELLS, context)
@@ -151,15 +164,27 @@ class WellReport(GroundwaterAlgorithm):
             if feedback.isCanceled():
                 return {}
         wells = source_to_frame(wells_source, feedback=feedback)
-        if "well_id" not in wells.columns:
+        id_field = (compat.parameter_as_fields(self, parameters, self.WELL_ID_FIELD, context) or ["well_id"])[0]
+        if id_field not in wells.columns:
             raise QgsProcessingException(
-                "The wells layer has no field 'well_id'. Fix: use the wells written by Analyse wells, Train wells "
-                f"or Classify dynamics. Fields present: {', '.join(wells.columns) or '(none)'}.")
-        for key in (self.SIMULATION, self.ATTRIBUTION):
-            if "well_id" not in frames[key].columns:
+                f"WELL_ID_FIELD: the wells layer has no field '{id_field}'. Fields present: "
+                f"{', '.join(wells.columns) or '(none)'}. Fix: choose the wells' ID field (the one the run that "
+                "wrote them was given).")
+        if id_field != "well_id":
+            wells = wells.drop(columns=["well_id"], errors="ignore").rename(columns={id_field: "well_id"})
+        wells["well_id"] = normalise_ids(wells["well_id"])
+        for key, needed in TABLE_FIELDS.items():
+            frame = frames[key]
+            if frame is None:
+                continue
+            missing = [c for c in needed if c not in frame.columns]
+            if missing:
                 raise QgsProcessingException(
-                    f"The {key.lower()} table has no field 'well_id'. Fields present: "
-                    f"{', '.join(frames[key].columns) or '(none)'}.")
+                    f"{key}: the table has no field {', '.join(repr(c) for c in missing)}, so it is not "
+                    f"{TABLE_OF[key]}. Fields present: {', '.join(frame.columns) or '(none)'}. Fix: choose the "
+                    f"{TABLE_OF[key]} (an output of Analyse wells, Train wells or Explain drivers).")
+            if "well_id" in frame.columns:
+                frame["well_id"] = normalise_ids(frame["well_id"])
 
         feedback.setProgressText("Drawing the map")
         map_png = map_png_of(wells_source, feedback)

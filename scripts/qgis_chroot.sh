@@ -9,6 +9,7 @@
 # this machine's proxy certificate. The repository is copied in (never bind-mounted, so that deleting build/
 # can never reach it), and /proc, /dev and /sys are bound only while the tests run.
 # GWLSTM_STRICT_DEPRECATIONS=1 turns every DeprecationWarning raised from the plugin's own modules into an error.
+# GWLSTM_CATALOGUE=processing runs the bad-input catalogue in-process only (its headless part runs on the host).
 set -euo pipefail
 suite="${1:?usage: qgis_chroot.sh trixie|sid [pytest args...]}"
 shift
@@ -92,7 +93,8 @@ print(f'{sys.argv[0]}: QGIS', Qgis.QGIS_VERSION, '| Python', sys.version.split()
 set +e
 chroot "$dir" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 CI="${CI:-}" \
   GWLSTM_SHARED_DATA=/shared/data GWLSTM_SLOW="${GWLSTM_SLOW:-}" \
-  GWLSTM_STRICT_DEPRECATIONS="${GWLSTM_STRICT_DEPRECATIONS:-}" QGIS_PROCESS=/usr/bin/qgis_process.bin \
+  GWLSTM_STRICT_DEPRECATIONS="${GWLSTM_STRICT_DEPRECATIONS:-}" GWLSTM_CATALOGUE="${GWLSTM_CATALOGUE:-}" \
+  QGIS_PROCESS=/usr/bin/qgis_process.bin \
   /bin/sh -c 'cd /src && exec scripts/with_qgis_env.sh .venv/bin/python -P -m pytest "$@"' pytest "$@"
 rc=$?
 set -e

@@ -13,6 +13,9 @@ if not LINK.exists():
     LINK.symlink_to(Path("..") / "..", target_is_directory=True)
 if str(PLUGINS) not in sys.path:
     sys.path.insert(0, str(PLUGINS))
+CATALOGUE = ROOT / "tests" / "catalogue"  # the bad-input catalogue, shared by the processing and headless tiers
+if str(CATALOGUE) not in sys.path:
+    sys.path.insert(0, str(CATALOGUE))
 
 try:  # keep each test to one thread: 2-core machines, and reproducible timing
     import torch

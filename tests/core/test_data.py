@@ -368,8 +368,12 @@ def test_empty_tables_and_missing_columns():
 def test_latitudes():
     levels, forcing = levels_table(), forcing_table()
     records, skipped, _ = prepare(levels, forcing, latitudes={"A": 46.5, "B": float("nan")})
-    assert records["A"].lat == 46.5 and records["B"].lat is None
-    records, skipped, _ = prepare(levels, forcing, latitudes={"A": 1281190.0})  # Swiss LV95 northing, not degrees
+    # B has no location and its evaporation would come from temperature at a guessed latitude: skipped, said why
+    assert records["A"].lat == 46.5 and "B" not in records
+    assert_names(skipped["B"], "B", "geometry", ["PET_FIELD"])
+    records, _, _ = prepare(levels, forcing)  # no coordinates at all (a notebook call): the default latitude
+    assert records["B"].lat is None
+    records, skipped, _ = prepare(levels, forcing, latitudes={"A": 1281190.0, "B": 46.6})  # LV95, not degrees
     assert list(records) == ["B"]
     assert_names(skipped["A"], "A", "latitude", ["EPSG:4326"])
     # not needed when potential evaporation is given: ignored with a log line

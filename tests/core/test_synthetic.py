@@ -183,7 +183,7 @@ def test_observations_are_like_a_real_network(net):
     lv, w = net.levels, net.wells.set_index("well_id")
     n = lv.groupby("well_id")["level"].size()
     assert (n >= 300).all(), n.min()
-    assert (n == w["n_obs"]).all()
+    assert (n == w["n_readings"]).all()
     span = lv.groupby("well_id")["date"].agg(lambda d: (d.max() - d.min()).days)
     assert (span >= 6 * 365).all()
     assert span.nunique() > 5                                      # records of different lengths

@@ -149,17 +149,16 @@ def earlier_run(run_alg, project, tmp_path):
 
 def test_a_failed_run_keeps_the_earlier_outputs(run_alg, earlier_run, tmp_path):  # cases 4 and 5
     params, out, folder, before = earlier_run
-    # SIMULATION goes into a file that is no GeoPackage: the run fails after OUTPUT and the model folder were
-    # written, so both must come back exactly as they were (and the broken file too)
-    broken = tmp_path / "broken.gpkg"
-    broken.write_bytes(b"this is not a GeoPackage")
+    # SIMULATION gets a file name no file system takes: the run fails after the training, when OUTPUT and the
+    # model folder were written, so both must come back exactly as they were
     feedback = Recorder()
-    with pytest.raises(QgsProcessingException):
-        run_alg("trainwells", {**params, "SEED": 4, "SIMULATION": f"ogr:dbname='{broken}' table=simulation"},
+    with pytest.raises(QgsProcessingException) as info:
+        run_alg("trainwells", {**params, "SEED": 4, "SIMULATION": str(tmp_path / ("s" * 260 + ".csv"))},
                 feedback=feedback)
     assert any(t.startswith("Drivers:") for t in feedback.texts)  # it failed while writing, not before training
+    assert str(info.value).startswith("SIMULATION: ") and "kept as they were" in str(info.value)
+    assert "gwlstm_staged" not in str(info.value)  # the user's paths, not the staged copies'
     assert tree_digest(out, folder) == before
-    assert broken.read_bytes() == b"this is not a GeoPackage"
     assert leftovers(tmp_path) == []
 
 
