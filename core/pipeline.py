@@ -54,6 +54,13 @@ def _latitudes(wells):
     return {data.normalise_id(w): (None if pd.isna(v) else float(v)) for w, v in zip(wells["well_id"], wells["lat"])}
 
 
+def _log_skips(log, reasons):
+    """One line per skipped well (the reasons of WellInputError name the well already)."""
+    for w, reason in reasons.items():
+        if log:
+            log(f"Skipped: {reason}" if f"well '{w}'" in reason else f"Skipped well '{w}': {reason}")
+
+
 def _unscored(metrics, records, config):
     """A note for each trained well without a test score: its test part holds no observation."""
     if not len(metrics) or "nse_test" not in metrics.columns:
@@ -135,10 +142,7 @@ def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id"
         levels, forcing, roles, well_ids, warmup_days=config.lookback, level_fields=tuple(level_fields),
         forcing_id_col=forcing_id_col, forcing_date_col=forcing_date_col, latitudes=lats, log=log,
         is_canceled=is_canceled, nodata=nodata)
-    for w, reason in skipped.items():
-        if log:
-            log(f"skipped well '{w}': {reason}")
-    labels = period_labels(records, roles, calendar, period_config, log)
+    labels = period_labels(records, roles, calendar, period_config, log)  # (prepare_wells logged its skips)
 
     def step(frac, msg=None):
         if progress:
@@ -146,9 +150,7 @@ def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id"
 
     result = training.train_network(records, roles, config, executor=executor, progress=step,
                                     is_canceled=is_canceled, periods=labels)
-    for w, reason in result.skipped.items():
-        if log:
-            log(f"skipped well '{w}': {reason}")
+    _log_skips(log, result.skipped)
     for note in _unscored(result.metrics, records, config):
         if log:
             log(note)
@@ -170,14 +172,10 @@ def simulate(model_folder, wells, forcing, roles, *, levels=None, level_fields=(
         forcing, roles, usable, warmup_days=net.config.lookback, levels=levels, level_fields=tuple(level_fields),
         forcing_id_col=forcing_id_col, forcing_date_col=forcing_date_col, latitudes=lats, log=log,
         is_canceled=is_canceled, nodata=nodata)
-    skipped.update(bad)
     labels = period_labels(records, roles, calendar, period_config, log)
-    sim, bad = net.simulate(records, progress=progress, is_canceled=is_canceled, periods=labels)
-    skipped.update(bad)
-    for w, reason in skipped.items():
-        if log:
-            log(f"skipped well '{w}': {reason}")
-    return sim, skipped
+    sim, failed = net.simulate(records, progress=progress, is_canceled=is_canceled, periods=labels)
+    _log_skips(log, {**skipped, **failed})  # (prepare_forcing_only logged the others)
+    return sim, {**skipped, **bad, **failed}
 
 
 def features_for(records, trained, roles):
