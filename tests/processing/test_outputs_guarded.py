@@ -112,6 +112,30 @@ def test_an_output_where_no_folder_can_be_made_is_refused_before_training(run_al
     assert not any(t.startswith("Drivers:") for t in feedback.texts)  # refused before any training
 
 
+def test_a_read_only_output_is_refused_before_training(run_alg, project, tmp_path):
+    # a folder on a read-only file system (a share mounted read-only): refused even for root, who may write
+    # any file whose permissions say read-only
+    import subprocess
+
+    _, inputs = project
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    (ro / "sim.csv").write_text("well_id,date\n")
+    if subprocess.run(["mount", "--bind", "-o", "ro", str(ro), str(ro)], capture_output=True).returncode != 0:
+        pytest.skip("cannot bind-mount a folder read-only here (needs root and mount rights)")
+    try:
+        if os.access(ro, os.W_OK):
+            pytest.skip("the read-only bind mount is writable here")
+        message = refused(run_alg, "trainwells", {**inputs, **TINY, "OUTPUT": str(tmp_path / "w.gpkg"),
+                                                  "SIMULATION": str(ro / "sim.csv"),
+                                                  "MODEL_FOLDER": str(tmp_path / "m")})
+        assert (ro / "sim.csv").read_text() == "well_id,date\n"
+    finally:
+        subprocess.run(["umount", str(ro)], capture_output=True)
+    assert "SIMULATION" in message and "cannot be written" in message and "Fix:" in message, message
+    assert not (tmp_path / "m").exists() and not (tmp_path / "w.gpkg").exists()
+
+
 def test_a_missing_output_folder_is_made_only_by_a_run_that_writes(run_alg, project, tmp_path):
     _, inputs = project
     params = {**inputs, **TINY, "OUTPUT": str(tmp_path / "new" / "deeper" / "w.gpkg"),
