@@ -212,8 +212,7 @@ def _range(d):
     """' of at least 1', ' from 0 to 1' or '' for a number parameter's limits."""
     limit = 1e300  # QGIS's "no limit" is the largest double
     low, high = d.minimum(), d.maximum()
-    text = _number_text(int(low)) if low.is_integer() and abs(low) < 1e15 else _number_text(low)
-    top = _number_text(int(high)) if high.is_integer() and abs(high) < 1e15 else _number_text(high)
+    text, top = _number_text(float(low)), _number_text(float(high))  # 1.0 -> '1', 1e-06 -> '1e-06'
     if low > -limit and high < limit:
         return f" from {text} to {top}"
     if low > -limit:
