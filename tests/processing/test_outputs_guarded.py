@@ -115,9 +115,12 @@ def test_an_output_where_no_folder_can_be_made_is_refused_before_training(run_al
 def test_a_read_only_output_is_refused_before_training(run_alg, project, tmp_path):
     # a folder on a read-only file system (a share mounted read-only): refused even for root, who may write
     # any file whose permissions say read-only
+    import shutil
     import subprocess
 
     _, inputs = project
+    if shutil.which("mount") is None or shutil.which("umount") is None:
+        pytest.skip("no mount command here (a bare chroot): the host tier runs this test")
     ro = tmp_path / "ro"
     ro.mkdir()
     (ro / "sim.csv").write_text("well_id,date\n")
