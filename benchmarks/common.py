@@ -48,7 +48,7 @@ def cpu_seconds(result):
 
 
 def executor(workers=None):
-    from groundwater_lstm.core.executor import ProcessExecutor, SerialExecutor, default_workers
+    from groundwater_lstm.core.model.executor import ProcessExecutor, SerialExecutor, default_workers
 
     n = workers or default_workers()
     return (ProcessExecutor(n) if n > 1 else SerialExecutor()), n

@@ -108,9 +108,9 @@ def load_swiss(folder=None, wells=None):
 
 def swiss_groups(data, warmup_days, use_river=True, log=None):
     """[(roles, records, skipped)]: the river wells with roles precip/temp/pet/river and the others with
-    precip/temp/pet, each prepared by ``core.data.prepare_wells`` (levels to the end of the test span)."""
-    from groundwater_lstm.core.data import prepare_wells
-    from groundwater_lstm.core.roles import Roles
+    precip/temp/pet, each prepared by ``core.inputs.tables.prepare_wells`` (levels to the end of the test span)."""
+    from groundwater_lstm.core.inputs.tables import prepare_wells
+    from groundwater_lstm.core.inputs.roles import Roles
 
     levels = data.levels[data.levels["date"] <= pd.Timestamp(SWISS_TEST_END)]
     def prepare(wells, roles):
@@ -136,22 +136,22 @@ def swiss_groups(data, warmup_days, use_river=True, log=None):
 
 
 def synthetic_network(wells=24, years=12, seed=42):
-    """``core.synthetic.create_network`` (the default sample network)."""
-    from groundwater_lstm.core.synthetic import create_network
+    """``core.hydrology.synthetic.create_network`` (the default sample network)."""
+    from groundwater_lstm.core.hydrology.synthetic import create_network
 
     return create_network(wells=wells, years=years, seed=seed)
 
 
 def synthetic_roles(net):
     """Roles for the synthetic network's forcing columns (every driver the network has)."""
-    from groundwater_lstm.core.roles import Roles
+    from groundwater_lstm.core.inputs.roles import Roles
 
     cols = set(net.forcing.columns)
     return Roles(**{r: (r if r in cols else None) for r in ("precip", "temp", "pet", "river", "pumping")})
 
 
 def synthetic_records(net, warmup_days, roles=None, log=None):
-    from groundwater_lstm.core.data import prepare_wells
+    from groundwater_lstm.core.inputs.tables import prepare_wells
 
     roles = roles or synthetic_roles(net)
     fid = "well_id" if "well_id" in net.forcing.columns else None

@@ -5,7 +5,7 @@
     trained with the default ``TrainConfig`` and explained with the default ``ExplainConfig``, both through
     the default executor. Reports ``driver_agreement`` (dominant driver per (well, period) equal to the
     counterfactual truth; pairs whose period has no day in the explained span are left out and counted in
-    ``pairs_empty``), ``type_accuracy`` (``core.dynamics`` against ``true_type``), ``cluster_agreement``,
+    ``pairs_empty``), ``type_accuracy`` (``core.explanation.dynamics`` against ``true_type``), ``cluster_agreement``,
     ``seconds`` (explanation), ``train_seconds``, the quality figures and every disagreeing pair (``wrong``)
     so that a failure can be diagnosed from the JSON alone. The bar of the issue: driver_agreement >= 0.9,
     type_accuracy >= 0.9, seconds <= train_seconds (``passed`` says whether all three hold).
@@ -66,9 +66,12 @@ def _quality_summary(ne):
 def synthetic_case(quick=False, train_config=None, explain_config=None):
     import torch
 
-    from groundwater_lstm.core import dynamics, explain, synthetic, training
-    from groundwater_lstm.core.data import prepare_wells
-    from groundwater_lstm.core.roles import Roles
+    from groundwater_lstm.core.explanation import dynamics
+    from groundwater_lstm.core.explanation import attribution as explain
+    from groundwater_lstm.core.hydrology import synthetic
+    from groundwater_lstm.core.model import training
+    from groundwater_lstm.core.inputs.tables import prepare_wells
+    from groundwater_lstm.core.inputs.roles import Roles
 
     torch.set_num_threads(1)
     wells, years = (6, 8) if quick else (24, 12)
@@ -177,9 +180,11 @@ def seppe_case(quick=False, train_config=None, explain_config=None):
                                                        f"{SEPPE}) is absent"}
     import torch
 
-    from groundwater_lstm.core import dynamics, explain, training
-    from groundwater_lstm.core.data import prepare_wells
-    from groundwater_lstm.core.roles import Roles
+    from groundwater_lstm.core.explanation import dynamics
+    from groundwater_lstm.core.explanation import attribution as explain
+    from groundwater_lstm.core.model import training
+    from groundwater_lstm.core.inputs.tables import prepare_wells
+    from groundwater_lstm.core.inputs.roles import Roles
 
     torch.set_num_threads(1)
     cfg = train_config or (training.TrainConfig(ensemble=2, epochs=20, patience=4) if quick

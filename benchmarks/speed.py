@@ -24,7 +24,7 @@ def _groups(quick, lookback, wells):
 
 
 def _train(groups, cfg, ex):
-    from groundwater_lstm.core.training import train_network
+    from groundwater_lstm.core.model.training import train_network
 
     nse, cpu, epochs = {}, [], []
     with Timer() as t:
@@ -57,7 +57,7 @@ def run(quick=False, config=None, wells=WELLS):
     0.05, so the case also reports the equal-skill point: the fewest members of ours (up to the configured
     ensemble) whose median test NSE reaches the sliding-window median, and how much faster that still is."""
     ensure_importable()
-    from groundwater_lstm.core.training import TrainConfig
+    from groundwater_lstm.core.model.training import TrainConfig
 
     base = config or TrainConfig()
     ours = base.replace(ensemble=1)

@@ -1,20 +1,40 @@
-"""Groundwater LSTM core: a plain Python library (no QGIS).
+"""Groundwater LSTM core: a plain Python library (no QGIS), laid out as the method's stages.
 
-Light modules are imported here; torch-based modules (model, training, explain) are imported on first use so
-that ``import groundwater_lstm.core`` works without torch.
+    inputs/       read and check the wells, levels and forcing tables; gridded forcing at the wells
+    hydrology/    freeze-thaw periods, derived inputs (snow, evaporation), the synthetic aquifer network
+    model/        the LSTM, its training, the model folder, the fan-out over wells
+    explanation/  expected gradients per period, the dominant drivers, the dynamics types
+    evaluation/   the scores (NSE, KGE, ...)
+    outputs/      the HTML report and its figures
+    pipeline      the stages in order; vocabulary: the words they share
+
+The public API, used by notebooks and by the processing algorithms alike::
+
+    from groundwater_lstm import core
+    run = core.train(wells, levels, forcing, core.Roles(precip="precip", temp="temp", pet="pet"))
+    analysis = core.analyse(wells, levels, forcing, roles)   # train, explain and classify
+    analysis.wells_table()
+
+Names are resolved on first use, so that ``import groundwater_lstm.core`` works without torch.
 """
 import importlib
 
 from .errors import Canceled, GroundwaterError, InputError, ModelFolderError, WellInputError  # noqa: F401
-from .roles import ROLE_NAMES, Roles  # noqa: F401
+from .inputs.roles import Roles  # noqa: F401
 
-_LAZY_MODULES = (
-    "dependencies", "periods", "synthetic", "data", "features", "metrics", "model", "training",
-    "executor", "store", "explain", "dynamics", "report",
-)
+_API = {
+    "train": "pipeline", "simulate": "pipeline", "explain": "pipeline", "explain_folder": "pipeline",
+    "classify": "pipeline", "analyse": "pipeline", "calendars": "pipeline", "Analysis": "pipeline",
+    "TrainConfig": "model.training", "ExplainConfig": "explanation.attribution",
+    "DynamicsConfig": "explanation.dynamics", "PeriodConfig": "hydrology.periods",
+    "FeatureConfig": "hydrology.features", "create_network": "hydrology.synthetic",
+    "load_network": "model.store", "save_network": "model.store", "write_report": "outputs.report",
+}
+
+__all__ = [*_API, "Canceled", "GroundwaterError", "InputError", "ModelFolderError", "WellInputError", "Roles"]
 
 
 def __getattr__(name):
-    if name in _LAZY_MODULES:
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(name)
+    if name in _API:
+        return getattr(importlib.import_module(f".{_API[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

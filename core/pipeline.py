@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import data, periods
+from .inputs import tables as data
+from .hydrology import periods
 from .errors import InputError
 
 WELL_FIELDS = ("status", "n_obs", "nse_train", "nse_val", "nse_test", "kge_test", "rmse_test", "bias_test")
@@ -80,7 +81,7 @@ def _unscored(metrics, records, config):
 def _stored_models(model_folder, wells, forcing, roles):
     """(LoadedNetwork, wells it has a model for, {well: reason} for the others); refuses a model folder that
     does not match the forcing (``store.LoadedNetwork.check_compatible``)."""
-    from . import store
+    from .model import store
 
     net = store.load_network(model_folder)
     ids = [data.normalise_id(w) for w in wells["well_id"]]
@@ -131,7 +132,7 @@ def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id"
 
     Progress: 0-5 % validation, 5-100 % training.
     """
-    from . import training
+    from .model import training
 
     config = (config or training.TrainConfig()).validate()
     well_ids = [data.normalise_id(w) for w in wells["well_id"]]
@@ -180,7 +181,7 @@ def simulate(model_folder, wells, forcing, roles, *, levels=None, level_fields=(
 
 def features_for(records, trained, roles):
     """The model inputs of every trained well: well_id -> features frame (as at training)."""
-    from .features import derive_features
+    from .hydrology.features import derive_features
 
     out = {}
     for w, rec in records.items():
@@ -197,7 +198,7 @@ def explain(trained, records, roles, config=None, *, calendar=None, period_confi
     trained: well_id -> TrainedWell (from ``train(...).result.trained`` or ``store.load_network(...).trained``);
     records: well_id -> data.WellRecord covering the trained span.
     """
-    from . import explain as eg
+    from .explanation import attribution as eg
 
     labels = period_labels(records, roles, calendar, period_config, log)
     if labels is None:
@@ -238,7 +239,7 @@ def explain_folder(model_folder, wells, forcing, roles, config=None, *, forcing_
 
 def classify(attribution, simulation=None, drivers=None, config=None, log=None):
     """Dynamics type of every explained well: ``dynamics.DynamicsResult`` (table with dyn_type, dyn_conf)."""
-    from . import dynamics
+    from .explanation import dynamics
 
     result = dynamics.classify_network(attribution, simulation, drivers=drivers, config=config)
     if log and result.agreement == result.agreement:

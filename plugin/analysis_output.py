@@ -63,8 +63,6 @@ WELL_ID = "well_id"
 OUTPUT_FIELDS = ("status", "n_obs", "nse_train", "nse_val", "nse_test", "kge_test", "rmse_test", "bias_test",
                  "dom_drv", "dom_frz", "dom_thw", "dom_unf", "eg_qual", "dyn_type", "dyn_conf")
 METRIC_FIELDS = ("nse_train", "nse_val", "nse_test", "kge_test", "rmse_test", "bias_test")
-PERIODS = ("freezing", "thawing", "unfrozen")
-SPLITS = ("train", "val", "test")
 
 NOT_AN_OUTPUT = (
     "'{name}' is not a Groundwater LSTM analysis output: it has no '{table}' record and no "

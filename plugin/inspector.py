@@ -26,12 +26,10 @@ from qgis.PyQt.QtWidgets import (
 from ..processing import compat
 from ..processing.compat import QAction
 from ..processing.provider import ICON
+from ..core.vocabulary import PERIOD_COLOURS, PERIODS, SPLIT_COLOURS, SPLIT_LABELS
 from . import analysis_output as ao
 
 MENU = "&Groundwater LSTM"
-PERIOD_COLORS = {"freezing": "#4f8fd6", "thawing": "#e89b3c", "unfrozen": "#7aa874", "all": "#8c8c8c"}
-SPLIT_COLORS = {"train": "#b9b9b9", "val": "#f1c453", "test": "#d1495b"}
-SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
 
 try:  # matplotlib ships with QGIS on Windows/macOS; on Linux it is python3-matplotlib
     try:  # the binding QGIS runs (Qt5 or Qt6; matplotlib 3.5+)
@@ -333,7 +331,7 @@ class WellInspectorDock(QgsDockWidget):
         for period, start, end in spans:
             label = period if period not in seen else None
             seen.add(period)
-            ax.axvspan(start, end + day, color=PERIOD_COLORS.get(period, "#cccccc"), alpha=0.14, lw=0,
+            ax.axvspan(start, end + day, color=PERIOD_COLOURS.get(period, "#cccccc"), alpha=0.14, lw=0,
                        label=label, zorder=0)
         if series.has_band():
             ax.fill_between(series.dates, series.lower, series.upper, color="#e07a5f", alpha=0.28, lw=0,
@@ -342,10 +340,10 @@ class WellInspectorDock(QgsDockWidget):
         od, ov = series.observed_points()
         ax.plot(od, ov, ls="none", marker="o", ms=2.2, color="#1f2d3d", label="observed", zorder=4)
         for i, (split, start, end) in enumerate(ao.runs(series.dates, series.split)):
-            ax.axvspan(start, end + day, ymin=0.965, ymax=1.0, color=SPLIT_COLORS.get(split, "#999999"), lw=0,
+            ax.axvspan(start, end + day, ymin=0.965, ymax=1.0, color=SPLIT_COLOURS.get(split, "#999999"), lw=0,
                        zorder=5)
             mid = start + (end - start) / 2
-            ax.text(mid, 0.93, SPLIT_NAMES.get(split, split), transform=ax.get_xaxis_transform(), ha="center",
+            ax.text(mid, 0.93, SPLIT_LABELS.get(split, split), transform=ax.get_xaxis_transform(), ha="center",
                     va="top", fontsize=7, color="#444444", zorder=6)
             if i:
                 ax.axvline(start, color="#666666", lw=0.7, ls="--", zorder=2)
@@ -373,7 +371,7 @@ class WellInspectorDock(QgsDockWidget):
             ax.set_yticks([])
             self.attribution_canvas.draw()
             return ax
-        order = [p for p in ao.PERIODS if any(r.period == p for r in rows)]
+        order = [p for p in PERIODS if any(r.period == p for r in rows)]
         order += sorted({r.period for r in rows} - set(order))
         values, signs = {}, {}
         for r in rows:
@@ -396,7 +394,7 @@ class WellInspectorDock(QgsDockWidget):
             xs = [j + (i - (len(order) - 1) / 2) * width for j in range(len(drivers))]
             hs = [values.get((p, d), math.nan) for d in drivers]
             hs = [0.0 if math.isnan(h) else h for h in hs]
-            bars = ax.bar(xs, hs, width * 0.95, label=p, color=PERIOD_COLORS.get(p, "#999999"),
+            bars = ax.bar(xs, hs, width * 0.95, label=p, color=PERIOD_COLOURS.get(p, "#999999"),
                           edgecolor="white", lw=0.4)
             for bar, d in zip(bars, drivers):
                 s = signs.get((p, d), math.nan)
@@ -408,7 +406,7 @@ class WellInspectorDock(QgsDockWidget):
         ax.set_ylabel("share of |attribution|")
         top = max([v for v in values.values() if not math.isnan(v)] or [1.0])
         ax.set_ylim(0, max(top, 1e-9) * 1.18)
-        handles = [Patch(facecolor=PERIOD_COLORS.get(p, "#999999"), label=p) for p in order]
+        handles = [Patch(facecolor=PERIOD_COLOURS.get(p, "#999999"), label=p) for p in order]
         if negative:
             handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="///", label="lowers the level"))
         ax.legend(handles=handles, fontsize=7, ncol=len(handles), loc="upper right", frameon=False)

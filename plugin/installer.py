@@ -35,7 +35,8 @@ from qgis.PyQt.QtWidgets import (
     QVBoxLayout,
 )
 
-from ..core import dependencies, pip_command
+from ..processing import dependencies
+from . import pip_command
 from ..processing import compat
 
 TITLE = "Groundwater LSTM"

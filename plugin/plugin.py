@@ -1,7 +1,7 @@
 """The QGIS face of the plugin: keeps the Processing provider alive, and in the GUI says once what is missing."""
 from qgis.core import QgsApplication, QgsMessageLog
 
-from ..core import dependencies
+from ..processing import dependencies
 from ..processing.provider import GroundwaterLstmProvider
 from ..processing import compat
 from . import installer

@@ -14,7 +14,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
-from ..core import dependencies
+from . import dependencies
 from ..core.errors import Canceled, GroundwaterError, ModelFolderError
 from . import compat, preflight
 from .provider import ICON

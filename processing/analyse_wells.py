@@ -9,7 +9,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Canceled
-from . import compat
+from . import compat, dependencies
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .classify_dynamics import dynamics_fields
@@ -68,7 +68,8 @@ class AnalyseWells(GroundwaterAlgorithm):
         return (ok, msg) if not ok else params.check_lstm(self, parameters, context)
 
     def execute(self, parameters, context, feedback):
-        from ..core import pipeline, report
+        from ..core import pipeline
+        from ..core.outputs import report
 
         t0 = time.perf_counter()
         source, id_field, wells, roles, run, config = train_from_parameters(self, parameters, context, feedback,
@@ -96,8 +97,9 @@ class AnalyseWells(GroundwaterAlgorithm):
         table = run.wells_fields().merge(explanation.wells, on="well_id", how="left") \
                                   .merge(dynamics_fields(dyn), on="well_id", how="left")
         folder = self.parameterAsString(parameters, "MODEL_FOLDER", context)
-        from ..core import store
-        store.save_network(self.stage_output(folder, folder=True), run.result, roles, config)
+        from ..core.model import store
+        store.save_network(self.stage_output(folder, folder=True), run.result, roles, config,
+                           made_by=dependencies.made_by())
         outputs = {"MODEL_FOLDER": folder}
         layout = WellsLayout(source.fields(), table, log=feedback.pushInfo)
         sink, outputs["OUTPUT"] = self.create_sink(parameters, "OUTPUT", context, layout.fields, source.wkbType(),
@@ -133,7 +135,7 @@ class AnalyseWells(GroundwaterAlgorithm):
             "inputs": {k: str(parameters.get(k)) for k in ("WELLS", "LEVELS", "FORCING")},
             "roles": roles.columns(), "parameters": {**config.to_dict(), **ex_config.to_dict()},
             "seeds": {"training": [config.seed + k for k in range(config.ensemble)], "explanation": ex_config.seed},
-            "versions": store.package_versions(),
+            "versions": store.package_versions(**dependencies.made_by()),
             "model folder": folder,
             "time_taken_s": round(time.perf_counter() - t0, 1),
         }

@@ -72,13 +72,13 @@ class ClassifyDynamics(GroundwaterAlgorithm):
         import pandas as pd
 
         from ..core import pipeline
-        from ..core.data import normalise_ids, parse_dates
+        from ..core.inputs.tables import normalise_ids, parse_dates
 
         source, id_field, wells = params.read_wells(self, parameters, context, feedback)
         att = numeric(read_table(self, parameters, "ATTRIBUTION", context, feedback),
                       ("mean_signed", "mean_abs", "share", "n_days"))
         att["well_id"] = normalise_ids(att["well_id"])
-        from ..core.data import normalise_id
+        from ..core.inputs.tables import normalise_id
 
         known = {normalise_id(w) for w in wells["well_id"]}
         matched = set(att["well_id"].dropna()) & known

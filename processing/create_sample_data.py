@@ -30,7 +30,7 @@ class CreateSampleData(GroundwaterAlgorithm):
         "(table: well_id, date, precip mm/day, temp degC, pet mm/day, river stage m, pumping m3/day). "
         "Their column names are the defaults of the training algorithms. The wells also carry site, depth_m, "
         "reading (daily, 5-day or weekly), n_readings and ground_m; the simulator's own parameters are left out "
-        "(core.synthetic.create_network returns them).\n\n"
+        "(core.hydrology.synthetic.create_network returns them).\n\n"
         "The same seed always gives the same network."
     )
 
@@ -58,7 +58,7 @@ class CreateSampleData(GroundwaterAlgorithm):
             self.FORCING_OUTPUT, self.tr("Sample forcing (drivers)"), compat.SOURCE_ANY_VECTOR))
 
     def execute(self, parameters, context, feedback):
-        from ..core import synthetic
+        from ..core.hydrology import synthetic
 
         n_wells = self.parameterAsInt(parameters, self.WELLS, context)
         years = self.parameterAsInt(parameters, self.YEARS, context)

@@ -57,7 +57,7 @@ class FreezeThaw(GroundwaterAlgorithm):
             self.OUTPUT, self.tr("Freeze-thaw calendar"), compat.SOURCE_ANY_VECTOR))
 
     def execute(self, parameters, context, feedback):
-        from ..core import periods
+        from ..core.hydrology import periods
 
         source = self.parameterAsSource(parameters, "FORCING", context)
         cols = {k: (compat.parameter_as_fields(self, parameters, k, context) or [d])[0] for k, d in
@@ -71,7 +71,7 @@ class FreezeThaw(GroundwaterAlgorithm):
         frame = source_to_frame(source, [c for c in (id_col, cols["FORCING_DATE_FIELD"], cols["TEMP_FIELD"]) if c],
                                 feedback)
         frame = frame.rename(columns={cols["FORCING_DATE_FIELD"]: "date"})
-        from ..core.data import parse_dates, parse_numbers
+        from ..core.inputs.tables import parse_dates, parse_numbers
 
         frame["date"] = parse_dates(frame["date"])
         frame[cols["TEMP_FIELD"]], _bad = parse_numbers(frame[cols["TEMP_FIELD"]])

@@ -21,7 +21,7 @@ from qgis.core import (
     QgsProviderRegistry,
 )
 
-from ..core import store
+from ..core.model import store
 from .staging import MULTI_LAYER
 
 INPUT_TYPES = {"source", "vector", "raster", "multilayer", "layer", "mesh", "file"}

@@ -145,7 +145,7 @@ class SampleForcing(GroundwaterAlgorithm):
         self.addParameter(QgsProcessingParameterMultipleLayers(
             self.OTHER_RASTERS, self.tr("Other driver stacks (a column named after each layer) [optional]"),
             compat.SOURCE_RASTER, optional=True))
-        from ..core import gridded
+        from ..core.inputs import gridded
         self.addParameter(QgsProcessingParameterEnum(
             self.UNITS, self.tr("Units of the grids"), list(self.UNIT_OPTIONS), defaultValue=0))
         assert len(self.UNIT_OPTIONS) == len(gridded.PRESETS)
@@ -191,7 +191,7 @@ class SampleForcing(GroundwaterAlgorithm):
         return True, ""
 
     def _options(self, parameters, context):
-        from ..core import gridded
+        from ..core.inputs import gridded
 
         opts = {
             "preset": gridded.PRESETS[self.parameterAsEnum(parameters, self.UNITS, context)],
@@ -219,7 +219,7 @@ class SampleForcing(GroundwaterAlgorithm):
 
     def _prepare(self, parameters, context):
         """Everything that needs no pixel: wells field, rasters readable, CRSs, time axes, one axis for all."""
-        from ..core import gridded
+        from ..core.inputs import gridded
 
         source = self.parameterAsSource(parameters, self.WELLS, context)
         if source is None:
@@ -260,7 +260,7 @@ class SampleForcing(GroundwaterAlgorithm):
         return source, id_field, grids, opts
 
     def _open(self, g, opts):
-        from ..core import gridded
+        from ..core.inputs import gridded
 
         layer = g.layer
         if not layer.isValid():
@@ -338,7 +338,7 @@ class SampleForcing(GroundwaterAlgorithm):
     def _netcdf_meta(self, g):
         """Nodata, packing, unit and time stamps of a NetCDF variable from its attributes (one value for all
         steps). Returns (times, note) or None when the time dimension has no CF units."""
-        from ..core import gridded
+        from ..core.inputs import gridded
 
         m = g.md
         if m.nodata is not None:
@@ -366,7 +366,7 @@ class SampleForcing(GroundwaterAlgorithm):
     def _band_meta(self, g, md):
         """Nodata, packing, unit and time stamps band by band (GeoTIFF, GRIB, NetCDF the multidimensional API
         cannot read). Returns (times, note) or None when the bands carry no time."""
-        from ..core import gridded
+        from ..core.inputs import gridded
 
         band_mds, descriptions = [], []
         for i in range(g.count):
@@ -395,7 +395,7 @@ class SampleForcing(GroundwaterAlgorithm):
 
     # -- the run ---------------------------------------------------------------------------------------------------
     def execute(self, parameters, context, feedback):
-        from ..core import gridded
+        from ..core.inputs import gridded
         from ..core.errors import Canceled
 
         source, id_field, grids, opts = self._prepare(parameters, context)
@@ -539,7 +539,7 @@ class SampleForcing(GroundwaterAlgorithm):
         return out
 
     def _weights(self, g, wells, wells_crs, method, context, skipped, feedback):
-        from ..core import gridded
+        from ..core.inputs import gridded
 
         transform = None
         if wells_crs != g.crs:
@@ -573,7 +573,7 @@ class SampleForcing(GroundwaterAlgorithm):
 
     def _read(self, g, weights, n_wells, progress):
         """Raw values (n_steps, n_wells), NaN where invalid or the well is not on the grid."""
-        from ..core import gridded
+        from ..core.inputs import gridded
 
         out = np.full((g.count, n_wells), np.nan)
         live = [i for i, w in enumerate(weights) if w is not None]

@@ -35,7 +35,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor, QFont
 
-from ..core.report import DYNAMICS_TYPES, NO_TYPE_COLOUR, NO_TYPE_LABEL, TYPE_COLOURS, TYPE_LABELS
+from ..core.vocabulary import NO_TYPE_COLOUR, NO_TYPE_LABEL, TYPE_COLOURS, TYPE_LABELS, TYPE_VALUES
 from . import compat
 
 DYN_FIELD = "dyn_type"
@@ -85,7 +85,7 @@ def dynamics_renderer(layer=None):
     the legend is the same on every map) and a light grey catch-all for wells with no type (skipped)."""
     sized = layer is None or _has_field(layer, NSE_FIELD)
     cats = []
-    for value in DYNAMICS_TYPES:
+    for value in TYPE_VALUES:
         symbol = _marker(TYPE_COLOURS[value])
         if sized:
             symbol.setDataDefinedSize(_size_property())

@@ -6,7 +6,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Canceled
-from . import compat
+from . import compat, dependencies
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .qgis_io import WellsLayout, fields_for, write_frame, write_wells
@@ -77,11 +77,12 @@ class TrainWells(GroundwaterAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("TRAINED", self.tr("Wells trained")))
 
     def write_training(self, parameters, context, feedback, source, id_field, run, roles, config, folder):
-        from ..core import store
+        from ..core.model import store
 
         if feedback.isCanceled():
             raise Canceled()
-        store.save_network(self.stage_output(folder, folder=True), run.result, roles, config)
+        store.save_network(self.stage_output(folder, folder=True), run.result, roles, config,
+                           made_by=dependencies.made_by())
         outputs = {self.MODEL_FOLDER: folder}
         extra = run.wells_fields()
         layout = WellsLayout(source.fields(), extra, log=feedback.pushInfo)

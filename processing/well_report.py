@@ -26,7 +26,7 @@ TABLE_FIELDS = {"SIMULATION": ("well_id", "date", "simulated"),
 TABLE_OF = {"SIMULATION": "a simulation table", "ATTRIBUTION": "an attribution table",
             "PERIODS": "a freeze-thaw periods table", "LAGS": "an attribution-by-lag table"}
 
-# manifest key (core/store.py) -> run_info key of core.report.write_report
+# manifest key (core/store.py) -> run_info key of core.outputs.report.write_report
 MANIFEST_KEYS = {"inputs": "inputs", "roles": "roles", "parameters": "parameters", "config": "parameters",
                  "seeds": "seeds", "versions": "versions", "time_taken_s": "time_taken_s", "started": "started",
                  "finished": "finished", "created": "model written", "drivers": "drivers"}
@@ -142,8 +142,8 @@ class WellReport(GroundwaterAlgorithm):
             self.REPORT, self.tr("Report"), self.tr("HTML files (*.html)")))
 
     def execute(self, parameters, context, feedback):
-        from ..core import report
-        from ..core.data import normalise_ids
+        from ..core.outputs import report
+        from ..core.inputs.tables import normalise_ids
 
         t0 = time.perf_counter()
         wells_layer = self.parameterAsVectorLayer(parameters, self.WELLS, context)

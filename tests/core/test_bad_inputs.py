@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from groundwater_lstm.core.data import date_text, parse_numbers, read_forcing, read_levels
+from groundwater_lstm.core.inputs.tables import date_text, parse_numbers, read_forcing, read_levels
 from groundwater_lstm.core.errors import InputError
-from groundwater_lstm.core.explain import share_fields, wells_table
-from groundwater_lstm.core.roles import Roles
-from groundwater_lstm.core.training import TrainConfig
+from groundwater_lstm.core.explanation.attribution import share_fields, wells_table
+from groundwater_lstm.core.inputs.roles import Roles
+from groundwater_lstm.core.model.training import TrainConfig
 
 
 def test_nodata_levels_are_missing_not_observations():  # case 8
@@ -84,7 +84,7 @@ def test_nodata_codes_can_be_the_users_own_or_none():
 
 
 def test_implausible_values_are_named_with_well_dates_and_fix():
-    from groundwater_lstm.core.data import plausibility_notes
+    from groundwater_lstm.core.inputs.tables import plausibility_notes
 
     days = pd.date_range("2010-01-01", periods=200)
     level = 10 + 0.3 * np.sin(np.arange(200) / 20)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from groundwater_lstm.core import InputError, Roles, WellInputError
-from groundwater_lstm.core import data
+from groundwater_lstm.core.inputs import tables as data
 
 PT = Roles(precip="precip", temp="temp")
 START = pd.Timestamp("2010-01-01")

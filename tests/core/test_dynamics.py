@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from groundwater_lstm.core import dynamics
+from groundwater_lstm.core import vocabulary
+from groundwater_lstm.core.explanation import dynamics
 from groundwater_lstm.core.errors import InputError
 
 DRIVERS = ["precip", "temp", "pet", "river", "pumping"]
@@ -113,7 +114,7 @@ def test_clustering_second_opinion_agrees_on_clear_groups():
     res = dynamics.classify_network(pd.concat(frames), pd.concat(sims))
     assert res.agreement == 1.0
     assert res.table["cluster_agrees"].all()
-    assert sorted(res.clusters.values()) == sorted(dynamics.TYPES)
+    assert sorted(res.clusters.values()) == sorted(vocabulary.TYPES)
     # deterministic
     again = dynamics.classify_network(pd.concat(frames), pd.concat(sims))
     assert again.table["cluster"].tolist() == res.table["cluster"].tolist()
@@ -135,6 +136,6 @@ def test_a_model_that_misses_the_level_is_not_typed_from_its_attributions():
     res = dynamics.classify_network(pd.concat([_attribution("X", shares), _attribution("Y", shares)]),
                                     pd.concat([good, bad.assign(well_id="Y")])).table.set_index("well_id")
     assert res.loc["X", "dyn_type"] == "extraction" and res.loc["X", "nse"] > 0.99
-    assert res.loc["Y", "dyn_type"] == dynamics.UNDETERMINED and res.loc["Y", "nse"] < 0
+    assert res.loc["Y", "dyn_type"] == vocabulary.UNDETERMINED and res.loc["Y", "nse"] < 0
     assert "does not follow" in res.loc["Y", "reason"] and "NSE" in res.loc["Y", "reason"]
     assert res.loc["Y", "nse_span"] == "test"

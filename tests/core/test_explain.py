@@ -23,12 +23,17 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("captum")
 
-from groundwater_lstm.core import dynamics, explain, periods, synthetic, training  # noqa: E402
-from groundwater_lstm.core.data import prepare_wells  # noqa: E402
+from groundwater_lstm.core import vocabulary
+from groundwater_lstm.core.explanation import dynamics
+from groundwater_lstm.core.explanation import attribution as explain
+from groundwater_lstm.core.hydrology import periods
+from groundwater_lstm.core.hydrology import synthetic
+from groundwater_lstm.core.model import training# noqa: E402
+from groundwater_lstm.core.inputs.tables import prepare_wells  # noqa: E402
 from groundwater_lstm.core.errors import Canceled, InputError  # noqa: E402
-from groundwater_lstm.core.executor import SerialExecutor  # noqa: E402
-from groundwater_lstm.core.features import derive_features  # noqa: E402
-from groundwater_lstm.core.roles import Roles  # noqa: E402
+from groundwater_lstm.core.model.executor import SerialExecutor  # noqa: E402
+from groundwater_lstm.core.hydrology.features import derive_features  # noqa: E402
+from groundwater_lstm.core.inputs.roles import Roles  # noqa: E402
 
 QUICK = training.TrainConfig(ensemble=3, epochs=30, patience=5)
 MIN_TYPE_ACCURACY = 5 / 6
@@ -114,9 +119,9 @@ def test_network_tables_follow_the_contract(quick, network_explanation):
     ne = network_explanation
     att = ne.attribution
     assert list(att.columns[:6]) == ["well_id", "period", "driver", "mean_signed", "mean_abs", "share"]
-    assert set(att["period"]) == set(periods.PERIODS)
+    assert set(att["period"]) == set(vocabulary.PERIODS)
     for (w, p), g in att.groupby(["well_id", "period"]):
-        drivers = g[g["driver"] != explain.SEASON]
+        drivers = g[g["driver"] != vocabulary.SEASON]
         assert drivers["share"].sum() == pytest.approx(1.0)
         assert (g["mean_abs"] >= g["mean_signed"].abs() - 1e-12).all()
     assert "season" in set(att["driver"])  # day of year is reported, never dominant

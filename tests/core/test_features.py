@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from groundwater_lstm.core import InputError, Roles
-from groundwater_lstm.core import features as F
+from groundwater_lstm.core.hydrology import features as F
 
 PT = Roles(precip="precip", temp="temp")
 

@@ -1,9 +1,9 @@
-"""core.gridded: time axes from NetCDF metadata, unit presets, deaccumulation, daily aggregation, point weights."""
+"""core.inputs.gridded: time axes from NetCDF metadata, unit presets, deaccumulation, daily aggregation, point weights."""
 import numpy as np
 import pandas as pd
 import pytest
 
-from groundwater_lstm.core import gridded as g
+from groundwater_lstm.core.inputs import gridded as g
 from groundwater_lstm.core.errors import InputError
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from groundwater_lstm.core import metrics
+from groundwater_lstm.core.evaluation import metrics
 
 OBS = [1.0, 2.0, 3.0, 4.0, 5.0]
 # errors 1, 1, 0, 1, 0: SSE 3, sum((obs-3)^2) = 10, mean(sim) 3.6, std(sim) 1.2 (population), cov 1.6
@@ -27,7 +27,7 @@ def test_hand_computed_example():
     assert m["kge"] == pytest.approx(1 - math.sqrt((r - 1) ** 2 + (alpha - 1) ** 2 + (beta - 1) ** 2))
     assert m["kge"] == pytest.approx(0.742678, abs=1e-6)
     assert m["n"] == 5
-    assert set(m) == set(metrics.METRIC_NAMES)
+    assert set(m) == set(metrics.METRIC_COLUMNS)
 
 
 def test_perfect_and_mean_simulation():
@@ -61,14 +61,14 @@ def test_nan_pairs_are_ignored_not_filled():
 def test_nan_only_with_a_reason():
     m = metrics.all_metrics([1.0, np.nan], [1.0, 2.0])
     assert m["n"] == 1
-    assert all(math.isnan(m[k]) for k in metrics.METRIC_NAMES if k != "n")
+    assert all(math.isnan(m[k]) for k in metrics.METRIC_COLUMNS if k != "n")
     assert "fewer than 2" in metrics.nan_reason([1.0, np.nan], [1.0, 2.0])
     assert metrics.nan_reason(OBS, SIM) is None
     assert "constant" in metrics.nan_reason([2.0, 2.0, 2.0], [1.0, 2.0, 3.0])
     assert math.isnan(metrics.nse([2.0, 2.0, 2.0], [1.0, 2.0, 3.0]))
     # two pairs are enough for every score
     two = metrics.all_metrics([1.0, 2.0], [1.5, 2.5])
-    assert not any(math.isnan(two[k]) for k in metrics.METRIC_NAMES)
+    assert not any(math.isnan(two[k]) for k in metrics.METRIC_COLUMNS)
     with pytest.raises(ValueError, match="length"):
         metrics.nse([1.0, 2.0], [1.0])
 

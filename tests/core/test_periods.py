@@ -3,9 +3,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from groundwater_lstm.core import periods
+from groundwater_lstm.core import vocabulary
+from groundwater_lstm.core.hydrology import periods
 from groundwater_lstm.core.errors import InputError
-from groundwater_lstm.core.periods import PeriodConfig, freeze_thaw_calendar, label_days, validate_calendar
+from groundwater_lstm.core.hydrology.periods import PeriodConfig, freeze_thaw_calendar, label_days, validate_calendar
 
 MEAN, AMP, COLDEST = 4.0, 21.0, 15  # degC, degC, day of year of the coldest day (15 January)
 YEAR = 365.25
@@ -99,8 +100,8 @@ def test_labels_follow_the_calendar():
     s = _sinus()
     cal = freeze_thaw_calendar(s)
     lab = label_days(s.index, cal)
-    assert set(lab.unique()) == set(periods.PERIODS)
-    assert periods.PERIODS == ("freezing", "thawing", "unfrozen")
+    assert set(lab.unique()) == set(vocabulary.PERIODS)
+    assert vocabulary.PERIODS == ("freezing", "thawing", "unfrozen")
     row = cal[cal["winter"] == 2011].iloc[0]
     one = pd.Timedelta(days=1)
     assert lab[row["freeze_start"] - one] == "unfrozen"

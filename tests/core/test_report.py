@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from groundwater_lstm.core import report
+from groundwater_lstm.core import vocabulary
+from groundwater_lstm.core.outputs import report
 from groundwater_lstm.core.errors import Canceled, InputError
 
 URL = re.compile(r"(?:https?|ftp)://|(?:src|href)\s*=\s*[\"']?(?!data:|#)[a-z][a-z0-9+.-]*:", re.IGNORECASE)
@@ -61,8 +62,8 @@ def test_report_is_self_contained_and_complete(tmp_path, frames):
                    "matplotlib", "pandas"):
         assert needle in text, needle
     # type labels in words, not field values, with their colours
-    for t in report.DYNAMICS_TYPES:
-        assert report.TYPE_LABELS[t] in text and report.TYPE_COLOURS[t] in text
+    for t in vocabulary.TYPE_VALUES:
+        assert vocabulary.TYPE_LABELS[t] in text and vocabulary.TYPE_COLOURS[t] in text
     # images are real PNGs without the matplotlib URL hidden in their metadata
     for data in re.findall(r'src="data:image/png;base64,([^"]+)"', text):
         png = base64.b64decode(data)

@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from groundwater_lstm.core import Canceled, ModelFolderError, Roles
-from groundwater_lstm.core import data as D
-from groundwater_lstm.core import store as S
-from groundwater_lstm.core import training as T
-from groundwater_lstm.core.executor import SerialExecutor
+from groundwater_lstm.core.inputs import tables as D
+from groundwater_lstm.core.model import store as S
+from groundwater_lstm.core.model import training as T
+from groundwater_lstm.core.model.executor import SerialExecutor
 
 torch.set_num_threads(1)
 
@@ -53,12 +53,12 @@ def _feats(rec, tw):
 
 def test_round_trip_simulates_the_same(trained, tmp_path):
     recs, res = trained
-    folder = S.save_network(tmp_path / "model", res, ROLES, res.config)
+    folder = S.save_network(tmp_path / "model", res, ROLES, res.config, made_by={"plugin": "9.9.9"})
     assert sorted(os.listdir(tmp_path)) == ["model"]  # no temporary sibling left
     man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert man["format_version"] == S.FORMAT_VERSION
     assert set(man["versions"]) >= {"torch", "numpy", "pandas", "python", "plugin"}
-    assert man["versions"]["plugin"]  # from metadata.txt
+    assert man["versions"]["plugin"] == "9.9.9"  # the caller's; the core does not read the plugin's files
     assert man["roles"]["precip"] == "rain" and man["drivers"] == ["precip", "temp"]
     assert man["feature_config"]["windows"] == [30]
     assert man["skipped"]["flat"].startswith("the level is constant") or "constant" in man["skipped"]["flat"]

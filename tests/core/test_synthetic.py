@@ -3,9 +3,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from groundwater_lstm.core import periods, synthetic
+from groundwater_lstm.core import vocabulary
+from groundwater_lstm.core.hydrology import periods
+from groundwater_lstm.core.hydrology import synthetic
 from groundwater_lstm.core.errors import Canceled, InputError
-from groundwater_lstm.core.synthetic import DRIVERS, TYPES, create_network, simulate_well
+from groundwater_lstm.core.hydrology.synthetic import DRIVERS, TYPES, create_network, simulate_well
 
 PERIOD_FIELDS = {"freezing": "true_frz", "thawing": "true_thw", "unfrozen": "true_unf"}
 EXPECTED = {  # the dominant driver each type is built to have, per period
@@ -252,7 +254,7 @@ def test_truth_comes_from_counterfactual_runs(net):
             g = f.copy()
             g[driver] = g[driver].mean()
             diff = np.abs(base - simulate_well(row, g).to_numpy())
-            for period in periods.PERIODS:
+            for period in vocabulary.PERIODS:
                 m = in_record & (lab == period)
                 assert np.isclose(diff[m].mean(), tr[(wid, period, driver)], rtol=1e-6, atol=1e-9)
 

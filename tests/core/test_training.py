@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from groundwater_lstm.core import Canceled, Roles
-from groundwater_lstm.core import data as D
-from groundwater_lstm.core import training as T
-from groundwater_lstm.core.executor import ProcessExecutor, SerialExecutor
+from groundwater_lstm.core.inputs import tables as D
+from groundwater_lstm.core.model import training as T
+from groundwater_lstm.core.model.executor import ProcessExecutor, SerialExecutor
 
 torch.set_num_threads(1)
 

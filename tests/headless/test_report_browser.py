@@ -11,7 +11,8 @@ import subprocess
 
 import pytest
 
-from groundwater_lstm.core import report
+from groundwater_lstm.core import vocabulary
+from groundwater_lstm.core.outputs import report
 
 URL = re.compile(r"(?:https?|ftp)://", re.IGNORECASE)
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -96,9 +97,9 @@ def test_stylewells_under_qgis_process(qgis_process, tmp_path, frames):
     assert len(default) == 1 and len(rows) == 2
     qml = default[0]
     assert 'type="categorizedSymbol"' in qml and 'attr="dyn_type"' in qml
-    for t in report.DYNAMICS_TYPES:
+    for t in vocabulary.TYPE_VALUES:
         assert f'value="{t}"' in qml
-        assert report.TYPE_LABELS[t] in qml
+        assert vocabulary.TYPE_LABELS[t] in qml
     assert 'fieldName="well_id"' in qml
     # again on the same file: replaced, not duplicated, and no modal "overwrite?" question hangs the run
     qgis_process.run_json("stylewells", {"INPUT": gpkg}, timeout=120)

@@ -9,7 +9,7 @@ import numpy
 import pytest
 from qgis.PyQt.QtWidgets import QApplication, QPushButton
 
-from groundwater_lstm.core import pip_command as pc
+from groundwater_lstm.plugin import pip_command as pc
 from groundwater_lstm.plugin import installer
 
 

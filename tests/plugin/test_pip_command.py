@@ -1,7 +1,7 @@
 """The installer's pip command for Windows, macOS and Linux, built and checked without running it."""
 import pytest
 
-from groundwater_lstm.core import pip_command as pc
+from groundwater_lstm.plugin import pip_command as pc
 
 NUMPY = "1.26.4"
 

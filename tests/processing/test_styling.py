@@ -19,7 +19,8 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor, QImage
 
-from groundwater_lstm.core import report
+from groundwater_lstm.core import vocabulary
+from groundwater_lstm.core.outputs import report
 from groundwater_lstm.processing import map_image, styling
 from groundwater_lstm.processing.qgis_io import fields_for, point_geometry, to_python, write_frame
 from groundwater_lstm.processing import compat
@@ -74,8 +75,8 @@ def test_geopackage_default_style_is_the_dynamics_style(wells_gpkg):
     assert isinstance(renderer, QgsCategorizedSymbolRenderer)
     assert renderer.classAttribute() == "dyn_type"
     colours = _types_and_colours(renderer)
-    for t in report.DYNAMICS_TYPES:
-        assert colours[t] == report.TYPE_COLOURS[t].lower()
+    for t in vocabulary.TYPE_VALUES:
+        assert colours[t] == vocabulary.TYPE_COLOURS[t].lower()
     labels = {c.value(): c.label() for c in renderer.categories()}
     assert labels["infiltration-evaporation"] == "Precipitation infiltration\u2013evaporation"
     assert labels["extraction"] == "Extraction (pumping)" and labels["undetermined"] == "Undetermined"
@@ -182,7 +183,7 @@ def test_stylewells_algorithm(run_alg, wells_gpkg):
     assert str(wells_gpkg) in res["OUTPUT"]
     fresh = QgsVectorLayer(str(wells_gpkg), "fresh", "ogr")
     assert isinstance(fresh.renderer(), QgsCategorizedSymbolRenderer)
-    assert set(_types_and_colours(fresh.renderer())) >= set(report.DYNAMICS_TYPES)
+    assert set(_types_and_colours(fresh.renderer())) >= set(vocabulary.TYPE_VALUES)
 
 
 def test_stylewells_refuses_a_layer_without_types(run_alg, tmp_path):
@@ -210,7 +211,7 @@ def test_map_png_headless(qgis_app, tmp_path, artifacts_dir):
     assert max(colours.values()) < 0.9 * sum(colours.values())  # not one colour
     # each type present on the map shows its colour somewhere (symbol centres are exact colours)
     for t in set(frame["dyn_type"].dropna()):
-        target = QColor(report.TYPE_COLOURS[t]).rgb() & 0xFFFFFF
+        target = QColor(vocabulary.TYPE_COLOURS[t]).rgb() & 0xFFFFFF
         assert any(_close(c, target) for c in colours), t
     # the backdrop is there: land colour of the world map
     assert any(_close(c, QColor(map_image.LAND).rgb() & 0xFFFFFF) for c in colours)

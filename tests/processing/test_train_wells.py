@@ -1,6 +1,7 @@
 """trainwells through real Processing: a tiny sample network, tiny LSTMs, real files."""
 import json
 import math
+from pathlib import Path
 import sqlite3
 
 import pytest
@@ -54,6 +55,8 @@ def test_trainwells_writes_scores_simulation_and_models(run_alg, sample, tmp_pat
     assert {"freezing", "thawing", "unfrozen"} <= periods
     manifest = json.loads((folder / "manifest.json").read_text())
     assert set(manifest["wells"]) == {f["well_id"] for f in feats}
+    metadata = (Path(__file__).resolve().parents[2] / "metadata.txt").read_text(encoding="utf-8")
+    assert f"version={manifest['versions']['plugin']}\n" in metadata  # the plugin that made the folder
 
 
 def test_well_without_enough_levels_is_skipped_not_fatal(run_alg, sample, tmp_path):

@@ -9,7 +9,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from groundwater_lstm.core import report
+from groundwater_lstm.core.outputs import report
 from groundwater_lstm.processing.qgis_io import fields_for, point_geometry, write_frame
 from groundwater_lstm.processing import compat
 

@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 DAY = pd.Timedelta(days=1)
 KELVIN = 273.15

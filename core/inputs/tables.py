@@ -31,8 +31,9 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 import numpy as np
 import pandas as pd
 
-from .errors import Canceled, InputError, WellInputError
-from .roles import ROLE_LABELS, Roles
+from ..errors import Canceled, InputError, WellInputError
+from ..vocabulary import DRIVER_LABELS
+from .roles import Roles
 
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d")
 ACCEPTED_DATE_FORMATS = (
@@ -569,7 +570,7 @@ def _unit_problems(driver, values, dates):
 def _read_forcing(forcing, roles, date_col, id_col, log, nodata=NODATA_CODES):
     """(frame date [+ well_id] + drivers with NaN where a value is missing, problems forcing_id -> reason)."""
     if not isinstance(roles, Roles):
-        raise InputError(f"roles must be a Roles object, not {type(roles).__name__}", fix="pass core.roles.Roles(...)")
+        raise InputError(f"roles must be a Roles object, not {type(roles).__name__}", fix="pass core.inputs.roles.Roles(...)")
     columns = roles.columns()
     if not columns:
         raise InputError("no driver field is chosen", field="precip",
@@ -577,7 +578,7 @@ def _read_forcing(forcing, roles, date_col, id_col, log, nodata=NODATA_CODES):
     needed = [date_col] + ([id_col] if id_col else []) + list(columns.values())
     hints = {date_col: "the dates", **({id_col: "the well ID of each series"} if id_col else {})}
     for drv, col in columns.items():
-        hints[col] = f"{ROLE_LABELS.get(drv, drv)} (the driver '{drv}')"
+        hints[col] = f"{DRIVER_LABELS.get(drv, drv)} (the driver '{drv}')"
     _check_table(forcing, "forcing", needed, hints)
     raw_dates = forcing[date_col].reset_index(drop=True)
     data = {}
@@ -588,15 +589,15 @@ def _read_forcing(forcing, roles, date_col, id_col, log, nodata=NODATA_CODES):
                                   ambiguous="decimal" if drv in DECIMAL_WHEN_AMBIGUOUS else "refuse")
         vals, is_nodata = drop_nodata(vals, nodata)
         if is_nodata.any():
-            _say(log, _nodata_note(f"Forcing ({ROLE_LABELS.get(drv, drv)})", col, is_nodata, nodata,
+            _say(log, _nodata_note(f"Forcing ({DRIVER_LABELS.get(drv, drv)})", col, is_nodata, nodata,
                                    normalise_ids(forcing[id_col]).reset_index(drop=True) if id_col else None))
         if bad.any():
             pos = np.flatnonzero(bad.values)
-            raise InputError(f"{ROLE_LABELS.get(drv, drv)} is not a number in {_n(len(pos), 'row', 'rows')}: "
+            raise InputError(f"{DRIVER_LABELS.get(drv, drv)} is not a number in {_n(len(pos), 'row', 'rows')}: "
                              f"{_rows_text(pos, raw.iloc[pos])}", field=col,
                              fix="write the values as numbers (decimal point or comma) and leave missing days empty")
         if vals.isna().all():
-            raise InputError(f"the forcing field for {ROLE_LABELS.get(drv, drv)} has no values", field=col,
+            raise InputError(f"the forcing field for {DRIVER_LABELS.get(drv, drv)} has no values", field=col,
                              fix="choose the field that holds this driver, or leave the role empty")
         data[drv] = vals.values
         any_value |= vals.notna()
@@ -642,7 +643,7 @@ def _read_forcing(forcing, roles, date_col, id_col, log, nodata=NODATA_CODES):
     groups = frame.groupby("well_id", sort=False) if id_col else [(None, frame)]
     for w, g in groups:
         for drv in (d for d in ("river", "pumping") if d in columns and log):
-            for note in plausibility_notes(g[drv].to_numpy(), g["date"].to_numpy(), ROLE_LABELS.get(drv, drv),
+            for note in plausibility_notes(g[drv].to_numpy(), g["date"].to_numpy(), DRIVER_LABELS.get(drv, drv),
                                            w, columns[drv], negative=drv == "pumping"):
                 _say(log, "Forcing: " + note)
         for drv in unit_drivers:
@@ -716,7 +717,7 @@ class _Series:
             nan = self.daily[drv].to_numpy()[sl]
             nan = np.isnan(nan) & self.present_row[sl]
             if nan.any():
-                parts.append(f"no {ROLE_LABELS.get(drv, drv)} value on {compress_dates(idx[nan])}")
+                parts.append(f"no {DRIVER_LABELS.get(drv, drv)} value on {compress_dates(idx[nan])}")
                 fields.append(col)
         return "; ".join(parts), ", ".join(fields)
 
@@ -764,7 +765,7 @@ def _no_forcing_day(well, cols, series=None):
              len(series.daily) and series.daily[d].isna().all()]
     if empty:
         names = ", ".join(cols[d] for d in empty)
-        labels = ", ".join(ROLE_LABELS.get(d, d) for d in empty)
+        labels = ", ".join(DRIVER_LABELS.get(d, d) for d in empty)
         return str(WellInputError(
             f"the forcing has no {labels} value at all for this well, and every well is trained with every driver",
             well=well, field=names,

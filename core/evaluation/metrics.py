@@ -24,7 +24,9 @@ import numpy as np
 import pandas as pd
 
 MIN_PAIRS = 2
-METRIC_NAMES = ("nse", "kge", "r", "alpha", "beta", "rmse", "mae", "bias", "n")
+from ..vocabulary import METRIC_NAMES
+
+METRIC_COLUMNS = (*METRIC_NAMES, "n")  # the scores and the number of pairs they come from
 
 
 def _pairs(obs, sim):
@@ -118,10 +120,10 @@ def metrics_by_group(df: pd.DataFrame, obs_col: str = "observed", sim_col: str =
         raise KeyError(f"metrics_by_group: no column {missing} (columns: {list(df.columns)})")
     rows = []
     if not by:
-        return pd.DataFrame([all_metrics(df[obs_col].to_numpy(), df[sim_col].to_numpy())], columns=list(METRIC_NAMES))
+        return pd.DataFrame([all_metrics(df[obs_col].to_numpy(), df[sim_col].to_numpy())], columns=list(METRIC_COLUMNS))
     for key, g in df.groupby(by, dropna=False, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         row = dict(zip(by, key))
         row.update(all_metrics(g[obs_col].to_numpy(), g[sim_col].to_numpy()))
         rows.append(row)
-    return pd.DataFrame(rows, columns=by + list(METRIC_NAMES))
+    return pd.DataFrame(rows, columns=by + list(METRIC_COLUMNS))

@@ -25,8 +25,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .errors import Canceled, ModelFolderError
-from .roles import Roles
+from ..errors import Canceled, ModelFolderError
+from ..inputs.roles import Roles
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -34,22 +34,11 @@ WEIGHTS_DIR = "weights"
 KIND = "groundwater_lstm model folder"
 
 
-def plugin_version():
-    """``version=`` of the plugin's metadata.txt (None when it cannot be read)."""
-    path = Path(__file__).resolve().parents[1] / "metadata.txt"
-    try:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip().lower().startswith("version="):
-                return line.split("=", 1)[1].strip()
-    except OSError:
-        pass
-    return None
-
-
-def package_versions():
+def package_versions(**made_by):
+    """The versions a model folder records: ``made_by`` (the caller, e.g. ``plugin="1.2.0"``) and the packages."""
     import torch
 
-    return {"plugin": plugin_version(), "torch": torch.__version__, "numpy": np.__version__,
+    return {**made_by, "torch": torch.__version__, "numpy": np.__version__,
             "pandas": pd.__version__, "python": platform.python_version()}
 
 
@@ -123,7 +112,7 @@ def _well_entry(index, tw):
     }
 
 
-def build_manifest(result, roles, config):
+def build_manifest(result, roles, config, made_by=None):
     trained = result.trained
     first = next(iter(trained.values()), None)
     wells = {str(w): _well_entry(i, tw) for i, (w, tw) in enumerate(trained.items())}
@@ -131,7 +120,7 @@ def build_manifest(result, roles, config):
         "kind": KIND,
         "format_version": FORMAT_VERSION,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "versions": package_versions(),
+        "versions": package_versions(**(made_by or {})),
         "config": config.to_dict(),
         "roles": roles.to_dict(),
         "drivers": roles.drivers(),
@@ -148,12 +137,13 @@ def _remove(path):
     shutil.rmtree(path, ignore_errors=True)
 
 
-def save_network(folder, result, roles, config, progress=None, is_canceled=None):
+def save_network(folder, result, roles, config, progress=None, is_canceled=None, made_by=None):
     """Write ``result`` (a ``training.NetworkResult``) as a model folder at ``folder``; returns its Path.
 
     The folder is written under a temporary sibling name and renamed at the end. An existing model folder (or
     an empty folder) at ``folder`` is replaced; any other existing path is refused (ModelFolderError).
-    ``Canceled`` (checked per well) leaves nothing behind.
+    ``Canceled`` (checked per well) leaves nothing behind. ``made_by`` ({"plugin": version}) goes into the
+    manifest's versions.
     """
     import torch
 
@@ -170,7 +160,7 @@ def save_network(folder, result, roles, config, progress=None, is_canceled=None)
     tmp = parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
     try:
         (tmp / WEIGHTS_DIR).mkdir(parents=True)
-        manifest = build_manifest(result, roles, config)
+        manifest = build_manifest(result, roles, config, made_by)
         n = max(1, len(result.trained))
         for i, (w, tw) in enumerate(result.trained.items()):
             if is_canceled is not None and is_canceled():
@@ -303,7 +293,7 @@ def load_network(folder):
     unknown format)."""
     import torch
 
-    from .model import WellLSTM
+    from .network import WellLSTM
     from .training import TrainConfig, TrainedWell
 
     folder = Path(folder)

@@ -24,14 +24,14 @@ The mean over draws converges to attributions that add up to ``f(x) - E[f(b)]`` 
   2 shared cores); the issue asks for no longer than training.
 - **Which days.** The explained span (default: the test split; ``span='all'``: every day with a full
   lookback window). Days are labelled freezing / thawing / unfrozen and grouped by winter (a winter runs from
-  1 July to 30 June and is named by the year it starts in, as in ``core.periods``); ``days_per_period`` days
+  1 July to 30 June and is named by the year it starts in, as in ``core.hydrology.periods``); ``days_per_period`` days
   of each (period, winter) group are drawn at random (0: all days). Period means weight every explained day
   equally; the ``overall`` figures weight each period by its number of days in the span (not by its number
   of explained days). Processing runs in chunks of at most ``chunk_size`` windows per captum call.
 - **Baselines.** ``baseline_windows`` windows ending on training days of the same well, drawn once per well
   with the well's seed; ``E f(b)`` for the completeness check is the ensemble mean over exactly that pool.
 - **Features to drivers.** Attributions are summed over the lookback per input feature, then handed to
-  drivers with the weights of ``feature_drivers`` (``core.features``: snow store, snowmelt and liquid input
+  drivers with the weights of ``feature_drivers`` (``core.hydrology.features``: snow store, snowmelt and liquid input
   and their rolling means count half for precipitation and half for temperature; frost index and Oudin
   evaporation for temperature; rolling means for their driver). Per day, the driver's attribution is the
   signed sum over its features and lags; ``mean_abs`` is the mean of its absolute value over the days.
@@ -73,14 +73,11 @@ from typing import Callable, Dict, Mapping, Optional
 import numpy as np
 import pandas as pd
 
-from .errors import Canceled, GroundwaterError, InputError, WellInputError
-from .roles import ROLE_NAMES
+from ..errors import Canceled, GroundwaterError, InputError, WellInputError
+from ..vocabulary import DRIVERS, PERIOD_FIELDS, PERIODS, SEASON
 
 log = logging.getLogger(__name__)
 
-PERIODS = ("freezing", "thawing", "unfrozen")  # the same names as core.periods.PERIODS
-PERIOD_FIELDS = {"freezing": "dom_frz", "thawing": "dom_thw", "unfrozen": "dom_unf"}
-SEASON = "season"
 SPANS = ("test", "all")
 ATTRIBUTION_COLUMNS = ["well_id", "period", "driver", "mean_signed", "mean_abs", "share", "n_days"]
 LAG_COLUMNS = ["well_id", "period", "driver", "lag", "mean_signed", "mean_abs"]
@@ -220,8 +217,8 @@ def winter_of(dates):
 def ordered_drivers(names):
     """Roles in canonical order, then other drivers as given, season last."""
     names = list(dict.fromkeys(names))
-    roles = [r for r in ROLE_NAMES if r in names]
-    others = [n for n in names if n not in ROLE_NAMES and n != SEASON]
+    roles = [r for r in DRIVERS if r in names]
+    others = [n for n in names if n not in DRIVERS and n != SEASON]
     return roles + others + ([SEASON] if SEASON in names else [])
 
 
@@ -665,7 +662,7 @@ def period_labels(dates, *, well_id=None, temperature=None, periods=None, period
     A PERIODS table with no rows for the well means no winter froze there: every day is unfrozen (said in the
     log). Raises InputError when neither a table nor a temperature is given (give TEMP_FIELD or PERIODS).
     """
-    from . import periods as periods_mod
+    from ..hydrology import periods as periods_mod
 
     dates = pd.DatetimeIndex(pd.to_datetime(dates))
     if periods is not None:
@@ -701,10 +698,10 @@ def explain_network(trained, features, labels=None, *, temperature=None, periods
     ``periods`` table (PERIODS: well_id, winter, freeze_start, thaw_start, thaw_end; validated here: inverted
     or overlapping dates raise InputError), ``temperature[well_id]`` (daily air temperature, Series indexed by
     date). Neither for a well: InputError (give TEMP_FIELD or PERIODS). A well that fails is skipped with its
-    reason; the others go on. ``executor``: ``core.executor`` SerialExecutor / ProcessExecutor (None: the
+    reason; the others go on. ``executor``: ``core.model.executor`` SerialExecutor / ProcessExecutor (None: the
     default, two worker processes on two cores); the numbers do not depend on it.
     """
-    from . import executor as ex
+    from ..model import executor as ex
 
     config = (config or ExplainConfig()).validate()
     t0 = time.perf_counter()
@@ -712,7 +709,7 @@ def explain_network(trained, features, labels=None, *, temperature=None, periods
     labels = dict(labels or {})
     temperature = dict(temperature or {})
     if periods is not None:
-        from . import periods as periods_mod
+        from ..hydrology import periods as periods_mod
 
         periods = periods_mod.parse_calendar(periods, check=True)
     missing = [w for w in trained
@@ -800,10 +797,10 @@ def _explain_task(wid, trained, features_df, labels, config, reporter):
 
 def explain_records(trained, records, roles, *, periods=None, period_config=None, config=None, executor=None,
                     progress=None, is_canceled=None) -> NetworkExplanation:
-    """Explain trained wells on prepared records (``core.data`` WellRecord: a daily frame with one column per
+    """Explain trained wells on prepared records (``core.inputs.tables`` WellRecord: a daily frame with one column per
     driver): derives each well's features with the model's own feature configuration, and takes the periods
     from ``periods`` (PERIODS table) or from the records' temperature (the ``temp`` role)."""
-    from .features import derive_features
+    from ..hydrology.features import derive_features
 
     trained = dict(getattr(trained, "trained", trained))
     features, temperature = {}, {}

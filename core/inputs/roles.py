@@ -6,15 +6,7 @@ precip mm/day, temp degC, pet mm/day (potential evaporation), river m (stage), p
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
-ROLE_NAMES = ("precip", "temp", "pet", "river", "pumping")
-ROLE_UNITS = {"precip": "mm/day", "temp": "degC", "pet": "mm/day", "river": "m", "pumping": "m3/day"}
-ROLE_LABELS = {
-    "precip": "precipitation",
-    "temp": "air temperature",
-    "pet": "potential evaporation",
-    "river": "river stage",
-    "pumping": "pumping",
-}
+from ..vocabulary import DRIVERS
 
 
 @dataclass(frozen=True)
@@ -36,7 +28,7 @@ class Roles:
 
     def present(self):
         """Role names that have a column, in canonical order."""
-        return [r for r in ROLE_NAMES if getattr(self, r)]
+        return [r for r in DRIVERS if getattr(self, r)]
 
     def drivers(self):
         """Driver names as users see them: role names for roles, the column name for other drivers."""
@@ -49,10 +41,10 @@ class Roles:
         return cols
 
     def to_dict(self):
-        return {r: getattr(self, r) for r in ROLE_NAMES} | {"other": list(self.other)}
+        return {r: getattr(self, r) for r in DRIVERS} | {"other": list(self.other)}
 
     @classmethod
     def from_dict(cls, d):
         d = dict(d)
         d["other"] = tuple(d.get("other") or ())
-        return cls(**{k: v for k, v in d.items() if k in ROLE_NAMES or k == "other"})
+        return cls(**{k: v for k, v in d.items() if k in DRIVERS or k == "other"})

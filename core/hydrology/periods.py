@@ -47,9 +47,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
-PERIODS = ("freezing", "thawing", "unfrozen")
 CALENDAR_COLUMNS = ("winter", "freeze_start", "thaw_start", "thaw_end")
 DATE_COLUMNS = ("freeze_start", "thaw_start", "thaw_end")
 _FIX = ("edit the PERIODS table so that, for each well, freeze_start < thaw_start <= thaw_end and every "

@@ -31,11 +31,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .errors import Canceled, InputError, WellInputError
-from .model import WellLSTM
+from ..errors import Canceled, InputError, WellInputError
+from ..vocabulary import METRIC_NAMES, SPLITS
+from .network import WellLSTM
 
-SPLITS = ("train", "val", "test")
-METRIC_NAMES = ("nse", "kge", "r", "alpha", "beta", "rmse", "mae", "bias")
 QUANTILES = (0.05, 0.95)
 
 
@@ -89,7 +88,7 @@ class TrainConfig:
             if value is not None and not isinstance(value, str):
                 setattr(self, name, pd.Timestamp(value).strftime("%Y-%m-%d"))
             elif value:  # the same reader as the data's dates: 01.06.2012 is 1 June
-                from .data import date_text
+                from ..inputs.tables import date_text
 
                 try:
                     setattr(self, name, date_text(value))
@@ -111,7 +110,7 @@ class TrainConfig:
         return TrainConfig.from_dict(d)
 
     def feature_config(self):
-        from .features import FeatureConfig
+        from ..hydrology.features import FeatureConfig
 
         return FeatureConfig.from_dict(self.features)
 
@@ -537,7 +536,7 @@ class TrainedWell:
 # ----------------------------------------------------------------------------------------------------------
 # metrics
 def _metrics(obs, sim):
-    from .metrics import all_metrics
+    from ..evaluation.metrics import all_metrics
 
     obs = np.asarray(obs, dtype=float)
     sim = np.asarray(sim, dtype=float)
@@ -574,7 +573,7 @@ def _period_labels(periods, well_id, dates):
         ser = pd.Series(df["period"].to_numpy(), index=pd.DatetimeIndex(df["date"]))
     else:
         raise InputError("periods must be a DataFrame (well_id, date, period), a Series or a dict",
-                         field="periods", fix="pass the labelling from core.periods")
+                         field="periods", fix="pass the labelling from core.hydrology.periods")
     if ser is None:
         return None
     ser = ser[~ser.index.duplicated()]
@@ -599,7 +598,7 @@ def _period_metrics(sim_df):
 # one well
 def prepare_arrays(record, config, roles):
     """Features, splits and scalers of one well (no training): a dict used by ``train_well``."""
-    from .features import derive_features
+    from ..hydrology.features import derive_features
 
     frame = record.frame
     feats, drivers = derive_features(frame, roles, lat=getattr(record, "lat", None), config=config.feature_config())
@@ -827,7 +826,7 @@ def train_network(records, roles, config, executor=None, progress=None, is_cance
 def simulate_record(trained_well, record, roles, periods=None):
     """Simulate one ``data.WellRecord`` (any span) with a trained well: DataFrame(date, observed, simulated,
     lower, upper, split[, period]); ``observed`` is NaN where the record has no level (e.g. in the future)."""
-    from .features import derive_features
+    from ..hydrology.features import derive_features
 
     tw = trained_well
     feats, _ = derive_features(record.frame, roles, lat=getattr(record, "lat", None),

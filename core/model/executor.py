@@ -25,7 +25,7 @@ import sys
 import types
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-from .errors import Canceled
+from ..errors import Canceled
 
 
 def available_cores():

@@ -21,33 +21,12 @@ import time
 import numpy as np
 import pandas as pd
 
-from .errors import Canceled, InputError
+from ..errors import Canceled, InputError
 
-# -- palette shared with the QGIS styling (Okabe-Ito, colour-blind safe) ----------------------------------------
-DYNAMICS_TYPES = ("infiltration-evaporation", "infiltration-runoff", "extraction", "undetermined")
-TYPE_COLOURS = {
-    "infiltration-evaporation": "#0072B2",  # blue
-    "infiltration-runoff": "#009E73",  # bluish green
-    "extraction": "#D55E00",  # vermillion
-    "undetermined": "#999999",  # grey
-}
-TYPE_LABELS = {
-    "infiltration-evaporation": "Precipitation infiltration\u2013evaporation",
-    "infiltration-runoff": "Precipitation infiltration\u2013runoff",
-    "extraction": "Extraction (pumping)",
-    "undetermined": "Undetermined",
-}
-NO_TYPE_COLOUR = "#d9d9d9"
-NO_TYPE_LABEL = "No type (skipped or not classified)"
-
-PERIODS = ("freezing", "thawing", "unfrozen")
-PERIOD_COLOURS = {"freezing": "#56B4E9", "thawing": "#E69F00", "unfrozen": "#8c8c8c", "all": "#444444"}
-DRIVER_COLOURS = {"precip": "#0072B2", "temp": "#D55E00", "pet": "#E69F00", "river": "#56B4E9",
-                  "pumping": "#CC79A7"}
-OTHER_DRIVER_COLOURS = ("#009E73", "#000000", "#999933", "#882255", "#44AA99", "#888888")
-SPLITS = ("train", "val", "test")
-SPLIT_COLOURS = {"train": "#bdbdbd", "val": "#F0E442", "test": "#CC79A7"}
-SPLIT_LABELS = {"train": "training", "val": "validation", "test": "test"}
+from ..vocabulary import (
+    DRIVER_COLOURS, NO_TYPE_COLOUR, NO_TYPE_LABEL, OTHER_DRIVER_COLOURS, PERIOD_COLOURS, PERIODS, SPLIT_COLOURS,
+    SPLIT_LABELS, TYPE_COLOURS, TYPE_LABELS, TYPE_VALUES,
+)
 
 METRIC_COLUMNS = ("n_obs", "nse_train", "nse_val", "nse_test", "kge_test", "rmse_test", "bias_test")
 DRIVER_COLUMNS = ("dom_drv", "dom_frz", "dom_thw", "dom_unf")
@@ -330,7 +309,7 @@ def network_figure(wells):
     ax2 = fig.add_axes([0.62, 0.17, 0.36, 0.72])
     types = wells["dyn_type"] if "dyn_type" in wells.columns else pd.Series([None] * len(wells))
     types = types.where(types.notna() & (types.astype(str).str.strip() != ""), None)
-    order = [t for t in DYNAMICS_TYPES] + sorted({str(t) for t in types.dropna()} - set(DYNAMICS_TYPES))
+    order = [t for t in TYPE_VALUES] + sorted({str(t) for t in types.dropna()} - set(TYPE_VALUES))
     counts = [(t, int((types.astype(str) == t).sum())) for t in order]
     n_none = int(types.isna().sum())
     if n_none:
@@ -614,7 +593,7 @@ def write_report(path, wells_df, simulation_df, attribution_df=None, periods_df=
     parts.append('<p class="counts">' + "".join(
         f'<span><span class="sw" style="background:{type_colour(t)}"></span>{_esc(type_label(t))}: '
         f'<b>{int(counts.get(t, 0))}</b></span>'
-        for t in list(DYNAMICS_TYPES) + [t for t in counts.index if t not in DYNAMICS_TYPES]) + "</p>")
+        for t in list(TYPE_VALUES) + [t for t in counts.index if t not in TYPE_VALUES]) + "</p>")
     parts.append(_img(network_figure(wells), "Wells per dynamics type and distribution of the test NSE", "net"))
     parts.append("<h3>Every well</h3>")
     parts.append(_wells_table(wells, anchors, reasons))
@@ -734,7 +713,7 @@ def demo_frames(n_wells=6, years=4, seed=0, drivers=("precip", "temp", "pet", "r
     split = np.where(np.arange(n_days) < 0.6 * n_days, "train",
                      np.where(np.arange(n_days) < 0.8 * n_days, "val", "test"))
     winters = range(dates[0].year - 1, dates[-1].year + 1)
-    types = list(DYNAMICS_TYPES)
+    types = list(TYPE_VALUES)
     wells, sims, attrs, pers, lag_rows = [], [], [], [], []
     for i in range(n_wells):
         wid = f"SN{i + 1:03d}"

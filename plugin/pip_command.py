@@ -30,27 +30,15 @@ import ntpath
 import posixpath
 import shlex
 
-TORCH_VERSION = "2.13.0"
-MIN_PYTHON = (3, 10)  # captum 0.9 and torch 2.13 publish nothing for older Pythons
-WORKING_QGIS = "QGIS 3.40 LTR, 3.44 LTR or 4.x"
+# the versions the plugin needs are defined once, with the check that refuses to run without them
+from ..processing.dependencies import MIN_PYTHON, TORCH_VERSION, WORKING_QGIS, python_problem  # noqa: F401
+
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 CUDA_TAG = "cu130"
 TORCH_INDEX = "https://download.pytorch.org/whl/{tag}"
 DEFAULT_PACKAGES = ("torch", "captum", "pandas", "scikit-learn")
 PLATFORMS = ("win32", "darwin", "linux")
 SYSTEM_PREFIXES = ("/usr", "/usr/local")
-
-
-def python_problem(version, platform="linux"):
-    """Why QGIS's Python ``version`` ((major, minor)) cannot run the plugin's packages, or None when it can."""
-    major, minor = (int(v) for v in tuple(version)[:2])
-    if (major, minor) >= MIN_PYTHON:
-        return None
-    need = ".".join(map(str, MIN_PYTHON))
-    where = " (QGIS 3.22 to 3.34 on Windows ship Python 3.9)" if _platform(platform) == "win32" else ""
-    return (f"this QGIS runs Python {major}.{minor}{where}, but captum and torch {TORCH_VERSION} need Python {need} "
-            f"or newer. Fix: install {WORKING_QGIS}, whose Python is {need} or newer, and install the packages "
-            "there")
 
 
 def _platform(platform):

@@ -43,13 +43,10 @@ from typing import Optional, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .metrics import nse
+from ..errors import InputError
+from ..evaluation.metrics import nse
+from ..vocabulary import PERIODS, SEASON, UNDETERMINED
 
-TYPES = ("infiltration-evaporation", "infiltration-runoff", "extraction")
-UNDETERMINED = "undetermined"
-PERIODS = ("freezing", "thawing", "unfrozen")
-SEASON = "season"
 RESULT_COLUMNS = ["well_id", "dyn_type", "dyn_conf", "reason", "cluster", "cluster_agrees"]
 
 

@@ -75,10 +75,9 @@ import numpy as np
 import pandas as pd
 
 from . import periods as _periods
-from .errors import Canceled, InputError
+from ..errors import Canceled, InputError
+from ..vocabulary import DRIVERS, PERIODS, TYPES
 
-TYPES = ("infiltration-evaporation", "infiltration-runoff", "extraction")
-DRIVERS = ("precip", "temp", "pet", "river", "pumping")
 PERIOD_FIELDS = {"freezing": "true_frz", "thawing": "true_thw", "unfrozen": "true_unf"}
 SPINUP_YEARS = 3
 
@@ -652,7 +651,7 @@ def _effects(levels, cf_levels, labels, span):
     """Mean absolute level change per period over the record ``span`` (first reading, last reading + 1)."""
     s0, s1 = span
     out = {}
-    for period in _periods.PERIODS:
+    for period in PERIODS:
         m = np.zeros(len(labels), bool)
         m[s0:s1] = labels[s0:s1] == period
         out[period] = {d: (float(np.mean(np.abs(levels[m] - cf[m]))) if m.any() else np.nan)
@@ -709,7 +708,7 @@ def create_network(wells: int = 24, years: int = 12, seed: int = 42, start: str 
             labels = _periods.label_days(dates, cal).to_numpy()
             eff = _effects(level[:, j], {d: cf_levels[d][:, j - c0] for d in DRIVERS}, labels, span)
             dom = {}
-            for period in _periods.PERIODS:
+            for period in PERIODS:
                 valid = {d: v for d, v in eff[period].items() if np.isfinite(v)}
                 dom[period] = max(valid, key=valid.get) if valid else None
                 for d in DRIVERS:

@@ -5,11 +5,44 @@ instead of failing to load.
 """
 import importlib
 import sys
+from pathlib import Path
 
-from .pip_command import TORCH_VERSION, python_problem
+TORCH_VERSION = "2.13.0"
+MIN_PYTHON = (3, 10)  # captum 0.9 and torch 2.13 publish nothing for older Pythons
+WORKING_QGIS = "QGIS 3.40 LTR, 3.44 LTR or 4.x"
 
 REQUIRED = ("numpy", "pandas", "torch", "captum", "sklearn")
 PIP_NAMES = {"sklearn": "scikit-learn"}
+
+
+def python_problem(version, platform="linux"):
+    """Why QGIS's Python ``version`` ((major, minor)) cannot run the plugin's packages, or None when it can."""
+    major, minor = (int(v) for v in tuple(version)[:2])
+    if (major, minor) >= MIN_PYTHON:
+        return None
+    need = ".".join(map(str, MIN_PYTHON))
+    windows = str(platform).lower().startswith(("win", "cygwin"))
+    where = " (QGIS 3.22 to 3.34 on Windows ship Python 3.9)" if windows else ""
+    return (f"this QGIS runs Python {major}.{minor}{where}, but captum and torch {TORCH_VERSION} need Python {need} "
+            f"or newer. Fix: install {WORKING_QGIS}, whose Python is {need} or newer, and install the packages "
+            "there")
+
+
+def plugin_version():
+    """``version=`` of the plugin's metadata.txt (None when it cannot be read)."""
+    path = Path(__file__).resolve().parents[1] / "metadata.txt"
+    try:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip().lower().startswith("version="):
+                return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def made_by():
+    """What a model folder and a report record as their maker."""
+    return {"plugin": plugin_version()}
 
 
 def venv_hint(version=None):

@@ -58,10 +58,10 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .roles import Roles
+from ..errors import InputError
+from ..inputs.roles import Roles
+from ..vocabulary import SEASON
 
-SEASON = "season"
 GSC = 0.0820  # solar constant, MJ m-2 min-1 (FAO-56)
 LAMBDA = 2.45  # latent heat of vaporisation, MJ kg-1
 RHO = 1000.0  # density of water, kg m-3
@@ -81,7 +81,7 @@ class FeatureConfig:
     default_lat: float = 45.0  # degrees, for Oudin PET when a well's latitude is unknown
     frozen_ground: bool = True  # frozen-layer thickness (Stefan) from temperature
     frost_a: float = 0.04  # m / sqrt(degC day), Stefan frost-depth coefficient
-    thaw_factor: float = 0.35  # thawing degree-days per freezing degree-day to thaw the layer (core.periods)
+    thaw_factor: float = 0.35  # thawing degree-days per freezing degree-day to thaw the layer (core.hydrology.periods)
     pumping_windows: Tuple[int, ...] = (90, 180, 365)  # days, long rolling means of pumping
 
     def __post_init__(self):
@@ -281,7 +281,7 @@ def derive_features(frame: pd.DataFrame, roles: Roles, lat: Optional[float] = No
         steps = np.diff(frame.index.values.astype("datetime64[D]").astype(np.int64))
         if (steps != 1).any():
             raise InputError("the frame is not daily and gap-free", field="date",
-                             fix="prepare the frame with core.data.prepare_wells")
+                             fix="prepare the frame with core.inputs.tables.prepare_wells")
     plan = _plan(roles, config)
     drv = {}
     for d in roles.drivers():
@@ -293,7 +293,7 @@ def derive_features(frame: pd.DataFrame, roles: Roles, lat: Optional[float] = No
             bad = frame.index[~np.isfinite(v)]
             raise InputError(f"the driver '{d}' has missing or non-numeric values (first on "
                              f"{bad[0]:%Y-%m-%d}, {len(bad)} days)", field=d,
-                             fix="fill the forcing gaps (core.data.prepare_wells finds them)")
+                             fix="fill the forcing gaps (core.inputs.tables.prepare_wells finds them)")
         drv[d] = v
     out: Dict[str, np.ndarray] = dict(drv)
     notes = []
