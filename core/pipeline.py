@@ -1,8 +1,10 @@
 """The whole analysis as a few calls, for notebooks and for the processing algorithms alike.
 
-    from groundwater_lstm.core import pipeline, Roles
-    run = pipeline.train(wells, levels, forcing, Roles(precip="precip", temp="temp", pet="pet"))
+    from groundwater_lstm import core
+    run = core.train(wells, levels, forcing, core.Roles(precip="precip", temp="temp", pet="pet"))
     run.wells_fields()   # status, n_obs, nse_train, ... per well
+    analysis = core.analyse(wells, levels, forcing, roles)   # train, explain, classify
+    analysis.wells_table()  # every field of the wells layer
 
 Every step takes ``progress(fraction, message)`` and ``is_canceled()``.
 """
@@ -14,6 +16,7 @@ import pandas as pd
 from .inputs import tables as data
 from .hydrology import periods
 from .errors import InputError
+from .inputs.ids import normalise_id
 
 WELL_FIELDS = ("status", "n_obs", "nse_train", "nse_val", "nse_test", "kge_test", "rmse_test", "bias_test")
 
@@ -26,7 +29,7 @@ def period_labels(records, roles, calendar=None, config=None, log=None):
         cal = periods.parse_calendar(calendar)
         out = {}
         for w, rec in records.items():
-            mine = cal[cal["well_id"] == str(w)] if "well_id" in cal.columns else cal
+            mine = cal[cal["well_id"] == normalise_id(w)] if "well_id" in cal.columns else cal
             if mine.empty and log:
                 log(f"well '{w}': no winter in the PERIODS table: every day counts as unfrozen")
             out[w] = periods.label_days(rec.frame.index, mine)
@@ -52,7 +55,7 @@ def _latitudes(wells):
     """well_id -> latitude (for Oudin evaporation), or None when the wells frame has no ``lat``."""
     if "lat" not in wells.columns:
         return None
-    return {data.normalise_id(w): (None if pd.isna(v) else float(v)) for w, v in zip(wells["well_id"], wells["lat"])}
+    return {normalise_id(w): (None if pd.isna(v) else float(v)) for w, v in zip(wells["well_id"], wells["lat"])}
 
 
 def _log_skips(log, reasons):
@@ -84,7 +87,7 @@ def _stored_models(model_folder, wells, forcing, roles):
     from .model import store
 
     net = store.load_network(model_folder)
-    ids = [data.normalise_id(w) for w in wells["well_id"]]
+    ids = [normalise_id(w) for w in wells["well_id"]]
     usable = net.check_compatible(roles, list(forcing.columns), ids)
     return net, usable, {w: "no model for this well in the model folder" for w in ids if w not in usable}
 
@@ -135,7 +138,7 @@ def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id"
     from .model import training
 
     config = (config or training.TrainConfig()).validate()
-    well_ids = [data.normalise_id(w) for w in wells["well_id"]]
+    well_ids = [normalise_id(w) for w in wells["well_id"]]
     lats = _latitudes(wells)
     if progress:
         progress(0.0, "Checking levels and forcing")
@@ -193,12 +196,13 @@ def features_for(records, trained, roles):
 
 def explain(trained, records, roles, config=None, *, calendar=None, period_config=None, log=None,
             progress=None, is_canceled=None):
-    """Expected gradients per period for every trained well: a ``explain.NetworkExplanation``.
+    """Expected gradients per period for every trained well: an ``explanation.config.NetworkExplanation``.
 
     trained: well_id -> TrainedWell (from ``train(...).result.trained`` or ``store.load_network(...).trained``);
     records: well_id -> data.WellRecord covering the trained span.
     """
     from .explanation import attribution as eg
+    from .explanation.shares import share_fields
 
     labels = period_labels(records, roles, calendar, period_config, log)
     if labels is None:
@@ -214,7 +218,7 @@ def explain(trained, records, roles, config=None, *, calendar=None, period_confi
         for msg in ex.messages:
             if log:
                 log(f"well '{w}': {msg}")
-    renamed = {d: f for d, f in eg.share_fields(dict.fromkeys(
+    renamed = {d: f for d, f in share_fields(dict.fromkeys(
         d for ex in result.explanations.values() for d in ex.overall)).items() if f != "sh_" + d}
     if log and renamed:  # a shapefile keeps 10 characters: say which field holds which driver
         log("Share fields: " + ", ".join(f"{d} -> {f}" for d, f in renamed.items()))
@@ -246,3 +250,52 @@ def classify(attribution, simulation=None, drivers=None, config=None, log=None):
         log(f"Clustering of the attribution signatures agrees with the rules for "
             f"{result.agreement * 100:.0f} % of wells")
     return result
+
+
+@dataclass
+class Analysis:
+    """What ``analyse`` returns: the training run, its explanation, the dynamics types and the calendar."""
+
+    run: TrainingRun
+    explanation: object                 # explanation.config.NetworkExplanation
+    dynamics: object                    # explanation.dynamics.DynamicsResult
+    calendar: pd.DataFrame = None       # freeze-thaw calendar of every well (None without temperature)
+
+    def wells_table(self):
+        """One row per well asked for: the training scores, the dominant drivers and shares, the type."""
+        return self.run.wells_fields().merge(self.explanation.wells, on="well_id", how="left") \
+                                      .merge(self.dynamics.wells_fields(), on="well_id", how="left")
+
+    def simulation(self):
+        return self.run.simulation()
+
+    @property
+    def skipped(self):
+        return self.run.skipped
+
+
+def analyse(wells, levels, forcing, roles, config=None, explain_config=None, dynamics_config=None, *,
+            level_fields=("well_id", "date", "level"), forcing_id_col=None, forcing_date_col="date",
+            calendar=None, period_config=None, executor=None, log=None, progress=None, is_canceled=None,
+            nodata=data.NODATA_CODES):
+    """Train, explain and classify every well: an ``Analysis``. The explanation draws with the training seed
+    unless ``explain_config`` says otherwise. Progress: 0-67 % training, 67-100 % explanation."""
+    from .explanation.config import ExplainConfig
+
+    def part(lo, hi):
+        return None if progress is None else (lambda frac, msg=None: progress(lo + (hi - lo) * frac, msg))
+
+    run = train(wells, levels, forcing, roles, config, level_fields=level_fields, forcing_id_col=forcing_id_col,
+                forcing_date_col=forcing_date_col, calendar=calendar, period_config=period_config,
+                executor=executor, log=log, progress=part(0.0, 2 / 3), is_canceled=is_canceled, nodata=nodata)
+    if not run.result.trained:
+        raise InputError("no well could be trained: " + "; ".join(
+            f"{w}: {r}" for w, r in list(run.skipped.items())[:5]), field="LEVELS", fix="see each well's reason above")
+    if explain_config is None:
+        explain_config = ExplainConfig(seed=run.result.config.seed)
+    explanation = explain(run.result.trained, run.records, roles, explain_config, calendar=calendar,
+                          period_config=period_config, log=log, progress=part(2 / 3, 1.0), is_canceled=is_canceled)
+    types = classify(explanation.attribution, run.simulation(), drivers=roles.drivers(), config=dynamics_config,
+                     log=log)
+    cal = calendars(run.records, roles, period_config) if roles.temp and calendar is None else calendar
+    return Analysis(run, explanation, types, cal)

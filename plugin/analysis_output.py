@@ -52,6 +52,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
+from ..core.inputs.ids import normalise_id
 from ..processing import compat
 
 RUN_TABLE = "gwlstm_run"
@@ -114,11 +115,8 @@ def to_date(value):
 
 
 def well_key(value):
-    """Well IDs compare as text ('7' and 7 are the same well)."""
-    value = to_python(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "" if value is None else str(value)
+    """A well ID as the core reads it ('7', 7 and 7.0 are the same well); '' for none."""
+    return normalise_id(to_python(value)) or ""
 
 
 # ---------------------------------------------------------------------------------------------- sources

@@ -4,7 +4,7 @@ inside the QGIS profile, with QGIS's own Python, numpy held at the version QGIS 
 - :func:`dependencies_dir` ``<profile>/python/dependencies/groundwater_lstm``; :func:`use_dependencies_dir`
   puts it first on ``sys.path`` (the plugin calls it when it starts, before anything imports torch).
 - :func:`push_missing_message` the one message-bar warning with an "Install packages..." button.
-- :class:`InstallerDialog` the command (see core/pip_command.py), run with QProcess, the full log streamed into
+- :class:`InstallerDialog` the command (see plugin/pip_command.py), run with QProcess, the full log streamed into
   a text box; afterwards ``importlib.invalidate_caches()`` and a re-check, so the algorithms work without a
   restart where possible, else it says to restart QGIS. On a Linux system QGIS (Debian/Ubuntu) it shows the
   venv commands.

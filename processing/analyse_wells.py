@@ -12,10 +12,9 @@ from ..core.errors import Canceled
 from . import compat, dependencies
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
-from .classify_dynamics import dynamics_fields
 from .explain_drivers import add_explain_params, explain_config
 from .qgis_io import WellsLayout, fields_for, write_frame, write_wells
-from .train_wells import TRAIN_HELP, train_from_parameters
+from .train_wells import TRAIN_HELP, training_inputs
 
 # progress: training 0-60 %, explanation 60-90 %, classification and writing 90-95 %, report 95-100 %
 STEPS = {"train": (0, 60), "explain": (60, 90), "write": (90, 95), "report": (95, 100)}
@@ -72,30 +71,18 @@ class AnalyseWells(GroundwaterAlgorithm):
         from ..core.outputs import report
 
         t0 = time.perf_counter()
-        source, id_field, wells, roles, run, config = train_from_parameters(self, parameters, context, feedback,
-                                                                           *STEPS["train"])
-        trained = run.result.trained
-        if not trained:
-            from ..core.errors import InputError
-            raise InputError("no well could be trained: " + "; ".join(
-                f"{w}: {r}" for w, r in list(run.skipped.items())[:5]), field="LEVELS",
-                fix="see each well's reason above")
-        progress, is_canceled = core_callbacks(feedback, *STEPS["explain"])
-        feedback.setProgressText("Explaining the models with expected gradients")
-        ex_config = explain_config(self, parameters, context)
-        ex_config.seed = config.seed
-        explanation = pipeline.explain(trained, run.records, roles, ex_config, log=feedback.pushInfo,
-                                       progress=progress, is_canceled=is_canceled)
+        source, id_field, inputs = training_inputs(self, parameters, context, feedback)
+        roles, config = inputs["roles"], inputs["config"]
+        ex_config = explain_config(self, parameters, context)  # its seed is the training's SEED
+        progress, is_canceled = core_callbacks(feedback, STEPS["train"][0], STEPS["explain"][1])
+        analysis = pipeline.analyse(**inputs, explain_config=ex_config, log=feedback.pushInfo, progress=progress,
+                                    is_canceled=is_canceled)
+        run, explanation, calendar = analysis.run, analysis.explanation, analysis.calendar
+        trained, sim = run.result.trained, analysis.simulation()
         feedback.setProgress(STEPS["write"][0])
-        sim = run.simulation()
-        dyn = pipeline.classify(explanation.attribution, sim, drivers=roles.drivers(), log=feedback.pushInfo)
-        calendar = pipeline.calendars(run.records, roles) if roles.temp else None
         if feedback.isCanceled():
             raise Canceled()
-
-        # every field of the three steps, for every well
-        table = run.wells_fields().merge(explanation.wells, on="well_id", how="left") \
-                                  .merge(dynamics_fields(dyn), on="well_id", how="left")
+        table = analysis.wells_table()  # every field of the three steps, for every well
         folder = self.parameterAsString(parameters, "MODEL_FOLDER", context)
         from ..core.model import store
         store.save_network(self.stage_output(folder, folder=True), run.result, roles, config,
@@ -123,7 +110,7 @@ class AnalyseWells(GroundwaterAlgorithm):
         feedback.setProgressText("Writing the report")
         from .well_report import map_png_of
         from .map_image import frame_layer
-        geo = wells[["well_id", "lon", "lat"]].merge(table, on="well_id", how="left")
+        geo = inputs["wells"][["well_id", "lon", "lat"]].merge(table, on="well_id", how="left")
         map_png = map_png_of(frame_layer(geo, "EPSG:4326", x="lon", y="lat"), feedback)
         map_path = self.parameterAsFileOutput(parameters, "MAP_IMAGE", context) if parameters.get("MAP_IMAGE") else None
         if map_path and map_png:

@@ -43,13 +43,6 @@ def numeric(frame, cols):
     return frame
 
 
-def dynamics_fields(result):
-    table = result.table[["well_id", "dyn_type", "dyn_conf", "reason", "cluster_agrees"]].rename(
-        columns={"reason": "dyn_note", "cluster_agrees": "cluster_ok"})
-    table["cluster_ok"] = table["cluster_ok"].map(lambda v: None if v is None or v != v else int(bool(v)))
-    return table
-
-
 class ClassifyDynamics(GroundwaterAlgorithm):
     NAME = "classifydynamics"
     DISPLAY = "Classify dynamics types"
@@ -72,13 +65,13 @@ class ClassifyDynamics(GroundwaterAlgorithm):
         import pandas as pd
 
         from ..core import pipeline
-        from ..core.inputs.tables import normalise_ids, parse_dates
+        from ..core.inputs.ids import normalise_id, normalise_ids
+        from ..core.inputs.tables import parse_dates
 
         source, id_field, wells = params.read_wells(self, parameters, context, feedback)
         att = numeric(read_table(self, parameters, "ATTRIBUTION", context, feedback),
                       ("mean_signed", "mean_abs", "share", "n_days"))
         att["well_id"] = normalise_ids(att["well_id"])
-        from ..core.inputs.tables import normalise_id
 
         known = {normalise_id(w) for w in wells["well_id"]}
         matched = set(att["well_id"].dropna()) & known
@@ -102,7 +95,7 @@ class ClassifyDynamics(GroundwaterAlgorithm):
                 sim["date"] = parse_dates(sim["date"])
                 sim["well_id"] = normalise_ids(sim["well_id"])
         result = pipeline.classify(att, sim, log=feedback.pushInfo)
-        table = dynamics_fields(result)
+        table = result.wells_fields()
         layout = WellsLayout(source.fields(), table, log=feedback.pushInfo)
         sink, dest = self.create_sink(parameters, "OUTPUT", context, layout.fields, source.wkbType(),
                                       source.sourceCrs())

@@ -51,7 +51,7 @@ def add_explain_params(alg):
 
 
 def explain_config(alg, parameters, context):
-    from ..core.explanation.attribution import ExplainConfig
+    from ..core.explanation.config import ExplainConfig
 
     return ExplainConfig(n_samples=alg.parameterAsInt(parameters, "N_SAMPLES", context),
                          days_per_period=alg.parameterAsInt(parameters, "DAYS_PER_PERIOD", context),

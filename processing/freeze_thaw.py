@@ -7,6 +7,7 @@ from qgis.core import (
 )
 
 from ..core.errors import Canceled
+from ..core.inputs.ids import normalise_ids
 from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm
@@ -84,7 +85,7 @@ class FreezeThaw(GroundwaterAlgorithm):
                                  fix="choose the wells layer, or the forcing's well-ID field")
             wid = (compat.parameter_as_fields(self, parameters, "WELL_ID_FIELD", context) or ["well_id"])[0]
             require_fields(wells, [wid], "Wells")
-            well_ids = [str(v) for v in source_to_frame(wells, [wid])[wid]]
+            well_ids = list(normalise_ids(source_to_frame(wells, [wid])[wid]))
         thaw_days = parameters.get("THAW_DAYS")
         config = periods.PeriodConfig(
             window=self.parameterAsInt(parameters, "WINDOW", context),

@@ -128,7 +128,7 @@ def add_lstm(alg):
 
 def read_wells(alg, parameters, context, feedback):
     """The wells as a frame: well_id (str), lon, lat, and the source (for writing the output layer)."""
-    from ..core.inputs.tables import normalise_ids
+    from ..core.inputs.ids import normalise_ids
 
     source = alg.parameterAsSource(parameters, "WELLS", context)
     if source is None:

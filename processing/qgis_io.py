@@ -209,7 +209,7 @@ def unique_name(name, taken, width=10):
 def write_wells(source, id_field, extra, sink, layout, feedback=None):
     """Copy every well feature with its attributes (as ``layout`` places them) and the row of ``extra`` that
     has its ID."""
-    from ..core.inputs.tables import normalise_id
+    from ..core.inputs.ids import normalise_id
 
     extra = extra.copy()
     extra["well_id"] = [normalise_id(w) for w in extra["well_id"]]

@@ -3,7 +3,7 @@ daily forcing table the training expects.
 
 GDAL reads the pixels (one window read per band chunk, far faster than sampling point by point); everything that
 decides what a number means (time axes, units, deaccumulation, daily aggregation, interpolation weights) is in
-``core/gridded.py``.
+``core/inputs/gridded.py``.
 """
 import math
 
@@ -27,6 +27,7 @@ from qgis.core import (
 )
 
 from ..core.errors import GroundwaterError, InputError
+from ..core.inputs.ids import normalise_id
 from . import compat
 from .algorithm import GroundwaterAlgorithm
 from .qgis_io import fields_for, require_fields, to_python, write_frame
@@ -519,11 +520,10 @@ class SampleForcing(GroundwaterAlgorithm):
         req = QgsFeatureRequest().setSubsetOfAttributes([idx])
         out, seen, dup = [], set(), []
         for feat in source.getFeatures(req):
-            wid = to_python(feat.attributes()[idx])
-            if wid is None or str(wid).strip() == "":
+            wid = normalise_id(to_python(feat.attributes()[idx]))  # as every reader does, so that the tables join
+            if wid is None:
                 feedback.pushWarning(f"Feature {feat.id()} has no {id_field}: skipped")
                 continue
-            wid = str(wid).strip()  # as the training reads well IDs, so that the tables join
             geom = feat.geometry()
             if geom is None or geom.isEmpty():
                 feedback.pushWarning(f"Well '{wid}' has no geometry: skipped")

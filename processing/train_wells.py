@@ -27,10 +27,9 @@ TRAIN_HELP = (
 )
 
 
-def train_from_parameters(alg, parameters, context, feedback, lo=0.0, hi=100.0):
-    """Read the training inputs of ``alg`` (trainwells or analysewells) and train: (wells source, id field, wells frame, roles, TrainingRun, config)."""
-    from ..core import pipeline
-
+def training_inputs(alg, parameters, context, feedback):
+    """The training inputs of ``alg`` (trainwells or analysewells): (wells source, id field, the core's
+    arguments as a dict: wells, levels, forcing, roles, config and the table layouts)."""
     source, id_field, wells = params.read_wells(alg, parameters, context, feedback)
     levels, level_fields = params.read_levels(alg, parameters, context, feedback)
     forcing, roles, f_id, f_date = params.read_forcing(alg, parameters, context, feedback)
@@ -38,12 +37,19 @@ def train_from_parameters(alg, parameters, context, feedback, lo=0.0, hi=100.0):
     feedback.pushInfo(f"Drivers: {', '.join(f'{d} <- {c}' for d, c in roles.columns().items())}; "
                       f"{len(wells)} wells; lookback {config.lookback} d, {config.ensemble} members, "
                       f"seed {config.seed}")
+    return source, id_field, dict(wells=wells, levels=levels, forcing=forcing, roles=roles, config=config,
+                                  level_fields=level_fields, forcing_id_col=f_id, forcing_date_col=f_date,
+                                  nodata=params.read_nodata(alg, parameters, context))
+
+
+def train_from_parameters(alg, parameters, context, feedback, lo=0.0, hi=100.0):
+    """Read the training inputs of ``alg`` and train: (wells source, id field, roles, TrainingRun, config)."""
+    from ..core import pipeline
+
+    source, id_field, inputs = training_inputs(alg, parameters, context, feedback)
     progress, is_canceled = core_callbacks(feedback, lo, hi)
-    run = pipeline.train(wells, levels, forcing, roles, config, level_fields=level_fields,
-                         forcing_id_col=f_id, forcing_date_col=f_date, log=feedback.pushInfo,
-                         progress=progress, is_canceled=is_canceled,
-                         nodata=params.read_nodata(alg, parameters, context))
-    return source, id_field, wells, roles, run, config
+    run = pipeline.train(**inputs, log=feedback.pushInfo, progress=progress, is_canceled=is_canceled)
+    return source, id_field, inputs["roles"], run, inputs["config"]
 
 
 class TrainWells(GroundwaterAlgorithm):
@@ -105,7 +111,6 @@ class TrainWells(GroundwaterAlgorithm):
         return outputs
 
     def execute(self, parameters, context, feedback):
-        source, id_field, _wells, roles, run, config = train_from_parameters(self, parameters, context, feedback,
-                                                                             0, 95)
+        source, id_field, roles, run, config = train_from_parameters(self, parameters, context, feedback, 0, 95)
         folder = self.parameterAsString(parameters, self.MODEL_FOLDER, context)
         return self.write_training(parameters, context, feedback, source, id_field, run, roles, config, folder)

@@ -26,7 +26,7 @@ TABLE_FIELDS = {"SIMULATION": ("well_id", "date", "simulated"),
 TABLE_OF = {"SIMULATION": "a simulation table", "ATTRIBUTION": "an attribution table",
             "PERIODS": "a freeze-thaw periods table", "LAGS": "an attribution-by-lag table"}
 
-# manifest key (core/store.py) -> run_info key of core.outputs.report.write_report
+# manifest key (core/model/store.py) -> run_info key of core.outputs.report.write_report
 MANIFEST_KEYS = {"inputs": "inputs", "roles": "roles", "parameters": "parameters", "config": "parameters",
                  "seeds": "seeds", "versions": "versions", "time_taken_s": "time_taken_s", "started": "started",
                  "finished": "finished", "created": "model written", "drivers": "drivers"}
@@ -143,7 +143,7 @@ class WellReport(GroundwaterAlgorithm):
 
     def execute(self, parameters, context, feedback):
         from ..core.outputs import report
-        from ..core.inputs.tables import normalise_ids
+        from ..core.inputs.ids import normalise_ids
 
         t0 = time.perf_counter()
         wells_layer = self.parameterAsVectorLayer(parameters, self.WELLS, context)

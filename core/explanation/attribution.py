@@ -26,8 +26,8 @@ The mean over draws converges to attributions that add up to ``f(x) - E[f(b)]`` 
   lookback window). Days are labelled freezing / thawing / unfrozen and grouped by winter (a winter runs from
   1 July to 30 June and is named by the year it starts in, as in ``core.hydrology.periods``); ``days_per_period`` days
   of each (period, winter) group are drawn at random (0: all days). Period means weight every explained day
-  equally; the ``overall`` figures weight each period by its number of days in the span (not by its number
-  of explained days). Processing runs in chunks of at most ``chunk_size`` windows per captum call.
+  equally; the ``overall`` figures weigh the periods with explained days equally (``shares``: one definition
+  for the map and the dynamics types). Processing runs in chunks of at most ``chunk_size`` windows per captum call.
 - **Baselines.** ``baseline_windows`` windows ending on training days of the same well, drawn once per well
   with the well's seed; ``E f(b)`` for the completeness check is the ensemble mean over exactly that pool.
 - **Features to drivers.** Attributions are summed over the lookback per input feature, then handed to
@@ -64,127 +64,24 @@ eval mode); the models stay in eval mode.
 from __future__ import annotations
 
 import logging
-import math
 import time
-import zlib
-from dataclasses import asdict, dataclass, field
-from typing import Callable, Dict, Mapping, Optional
+from typing import Callable, Mapping, Optional
 
 import numpy as np
 import pandas as pd
 
 from ..errors import Canceled, GroundwaterError, InputError, WellInputError
-from ..vocabulary import DRIVERS, PERIOD_FIELDS, PERIODS, SEASON
+from ..vocabulary import PERIODS, SEASON
+from .config import ATTRIBUTION_COLUMNS, LAG_COLUMNS, ExplainConfig, NetworkExplanation, WellExplanation
+from .sampling import (
+    Accumulator, draws_per_day, driver_matrix, sample_days, split_draws, valid_end_positions, well_seed,
+)
+from .shares import cosine, dominant_driver, period_weights, shares, weighted, wells_table
 
 log = logging.getLogger(__name__)
 
-SPANS = ("test", "all")
-ATTRIBUTION_COLUMNS = ["well_id", "period", "driver", "mean_signed", "mean_abs", "share", "n_days"]
-LAG_COLUMNS = ["well_id", "period", "driver", "lag", "mean_signed", "mean_abs"]
-
-
-@dataclass
-class ExplainConfig:
-    """How to explain. Saved with the results (``asdict``).
-
-    n_samples: draws behind each (period, winter) mean (per day: max(members, ceil(n_samples / days))).
-    days_per_period: days drawn per (period, winter) group; 0 explains every day of the span.
-    span: 'test' (the test split) or 'all' (every day with a full lookback window).
-    seed: seeds NumPy and torch (with the well id) for the draws and the day sample.
-    chunk_size: most windows (explained days x draws) in one gradient pass: bounds memory.
-    baseline_windows: most training windows kept as the baseline distribution.
-    """
-
-    n_samples: int = 200
-    days_per_period: int = 60
-    span: str = "test"
-    seed: int = 0
-    chunk_size: int = 512
-    baseline_windows: int = 128
-
-    def validate(self):
-        if int(self.n_samples) < 1:
-            raise InputError(f"n_samples must be at least 1, got {self.n_samples}", field="N_SAMPLES",
-                             fix="use the default 200")
-        if int(self.days_per_period) < 0:
-            raise InputError(f"days_per_period must be 0 (all days) or more, got {self.days_per_period}",
-                             field="DAYS_PER_PERIOD", fix="use the default 60, or 0 for all days")
-        if self.span not in SPANS:
-            raise InputError(f"span must be one of {SPANS}, got {self.span!r}", field="SPAN")
-        if int(self.chunk_size) < 1 or int(self.baseline_windows) < 1:
-            raise InputError("chunk_size and baseline_windows must be positive", field="CHUNK_SIZE")
-        return self
-
-    def to_dict(self):
-        return asdict(self)
-
-
-@dataclass
-class WellExplanation:
-    """One well's explanation.
-
-    attribution: ATTRIBUTION_COLUMNS, one row per period and driver (season last); NaN where the span has no
-        day of that period.
-    lags: LAG_COLUMNS, attribution by lag day (0 = the explained day) per period and driver.
-    overall: driver -> dict(mean_signed, mean_abs, share) over the whole span (periods weighted by days).
-    dominant: period -> driver (None when the period is empty), plus 'overall'.
-    quality: completeness_error(_daily), seed_agreement, dominant_stable (per period and overall), n_days,
-        span_days, draws_per_day, draws, baseline_windows, seconds (see the module docstring).
-    messages: what a person should know (empty periods, ...).
-    """
-
-    well_id: str
-    attribution: pd.DataFrame
-    lags: pd.DataFrame
-    overall: Dict[str, dict]
-    dominant: Dict[str, Optional[str]]
-    quality: dict
-    messages: list = field(default_factory=list)
-
-    def shares(self):
-        """driver -> overall share (season included, relative to the drivers' total)."""
-        return {d: v["share"] for d, v in self.overall.items()}
-
-
-@dataclass
-class NetworkExplanation:
-    """Every well's explanation and the tables the outputs need.
-
-    wells: well_id, dom_drv, dom_frz, dom_thw, dom_unf, sh_<driver> (overall shares; see ``share_field``),
-        eg_qual (seed-to-seed agreement, 0-1), eg_compl (completeness error).
-    skipped: well_id -> reason.
-    """
-
-    explanations: Dict[str, WellExplanation]
-    attribution: pd.DataFrame
-    lags: pd.DataFrame
-    wells: pd.DataFrame
-    skipped: Dict[str, str]
-    seconds: float
-    config: dict
-
 
 # ---------------------------------------------------------------------------------------------- helpers
-
-
-def share_field(driver):
-    """Wells-layer field of a driver's overall share: ``sh_`` + at most 7 characters (shapefile limit 10)."""
-    return "sh_" + str(driver)[:7]
-
-
-def share_fields(drivers):
-    """{driver: share field} with every field unique within 10 characters: soil_temp_10cm and soil_temp_50cm
-    would both be ``sh_soil_te``, so the second one becomes ``sh_soil__2`` (a number at the end)."""
-    out, used = {}, set()
-    for d in drivers:
-        name = share_field(d)
-        k = 1
-        while name in used:
-            k += 1
-            name = "sh_" + str(d)[:7 - len(str(k)) - 1] + f"_{k}"
-        out[d] = name
-        used.add(name)
-    return out
 
 
 def _progress(progress, frac, msg):
@@ -197,45 +94,10 @@ def _check_cancel(is_canceled):
         raise Canceled("explanation canceled")
 
 
-def well_seed(seed, well_id):
-    """The seed of one well: stable across runs and independent of the other wells."""
-    return (int(seed) * 1_000_003 + zlib.crc32(str(well_id).encode("utf-8"))) % (2**32 - 1)
-
-
 def _dates(features_df):
     if "date" in features_df.columns:
         return pd.DatetimeIndex(pd.to_datetime(features_df["date"]))
     return pd.DatetimeIndex(pd.to_datetime(features_df.index))
-
-
-def winter_of(dates):
-    """Winter a day belongs to: 1 July to 30 June, named by the year it starts in."""
-    dates = pd.DatetimeIndex(dates)
-    return np.where(dates.month >= 7, dates.year, dates.year - 1).astype(int)
-
-
-def ordered_drivers(names):
-    """Roles in canonical order, then other drivers as given, season last."""
-    names = list(dict.fromkeys(names))
-    roles = [r for r in DRIVERS if r in names]
-    others = [n for n in names if n not in DRIVERS and n != SEASON]
-    return roles + others + ([SEASON] if SEASON in names else [])
-
-
-def driver_matrix(feature_names, feature_drivers):
-    """(F, D) weights from input features to drivers, and the driver names. A feature without a mapping
-    counts for a driver of its own name."""
-    names = []
-    for f in feature_names:
-        names.extend((feature_drivers.get(f) or {f: 1.0}).keys())
-    drivers = ordered_drivers(names)
-    w = np.zeros((len(feature_names), len(drivers)), dtype=np.float64)
-    for i, f in enumerate(feature_names):
-        mapping = feature_drivers.get(f) or {f: 1.0}
-        total = float(sum(mapping.values()))
-        for d, v in mapping.items():
-            w[i, drivers.index(d)] += float(v) / (total if total else 1.0)
-    return w, drivers
 
 
 def _split_bounds(trained):
@@ -292,17 +154,6 @@ def _target_scale(trained):
     return 1.0
 
 
-def _valid_end_positions(x, lookback):
-    """Positions whose window (lookback days ending there) is complete and finite."""
-    bad = ~np.isfinite(x).all(axis=1)
-    cs = np.concatenate([[0], np.cumsum(bad)])
-    pos = np.arange(len(x))
-    ok = pos >= lookback - 1
-    start = np.clip(pos - lookback + 1, 0, None)
-    ok &= (cs[pos + 1] - cs[start]) == 0
-    return ok
-
-
 def _windows(trained, x, positions):
     import torch
 
@@ -313,96 +164,6 @@ def _windows(trained, x, positions):
     lb = _lookback(trained)
     idx = np.asarray(positions)[:, None] + np.arange(-lb + 1, 1)[None, :]
     return torch.as_tensor(x[idx], dtype=torch.float32)
-
-
-def sample_days(dates, labels, eligible, days_per_period, rng):
-    """Explained days: DataFrame(pos, date, period, winter, group, half), ``days_per_period`` per (period,
-    winter) group (all when 0). ``half`` (0/1) splits every group's days in two random halves of (nearly)
-    equal size for the seed-to-seed quality figure."""
-    dates = pd.DatetimeIndex(dates)
-    lab = np.asarray(labels, dtype=object)
-    frame = pd.DataFrame({"pos": np.arange(len(dates)), "date": dates, "period": lab, "winter": winter_of(dates)})
-    frame = frame[np.asarray(eligible) & frame["period"].isin(PERIODS).to_numpy()]
-    parts = []
-    for gi, ((_p, _w), g) in enumerate(frame.groupby(["period", "winter"], sort=True)):
-        if days_per_period and len(g) > days_per_period:
-            g = g.iloc[np.sort(rng.choice(len(g), size=days_per_period, replace=False))]
-        g = g.assign(group=gi, half=(rng.permutation(len(g)) + int(rng.integers(2))) % 2)
-        parts.append(g)
-    if not parts:
-        return frame.assign(group=pd.Series(dtype=int), half=pd.Series(dtype=int))
-    return pd.concat(parts).sort_values("pos").reset_index(drop=True)
-
-
-def draws_per_day(n_samples, n_days_in_group, n_members):
-    """Draws for each explained day of a (period, winter) group: the group's mean rests on at least
-    ``n_samples`` draws, and every ensemble member gets at least one draw per day."""
-    return max(int(n_members), int(math.ceil(int(n_samples) / max(1, int(n_days_in_group)))))
-
-
-def split_draws(k, n_members):
-    """Round-robin: member m gets k // M draws, the first k % M members one more."""
-    base, rem = divmod(int(k), int(n_members))
-    return [base + (1 if m < rem else 0) for m in range(int(n_members))]
-
-
-class _Accumulator:
-    """Running sums over explained days (one period, one half of the days): signed and absolute per-day
-    attributions per driver, lag profiles, completeness."""
-
-    def __init__(self, n_drivers, lookback):
-        self.n = 0
-        self.signed = np.zeros(n_drivers)
-        self.abs = np.zeros(n_drivers)
-        self.lag_signed = np.zeros((lookback, n_drivers))
-        self.lag_abs = np.zeros((lookback, n_drivers))
-        self.resid = 0.0       # sum of (sum of attributions - (f(x) - E f(b)))
-        self.resid_abs = 0.0   # sum of |...|
-        self.delta_abs = 0.0   # sum of |f(x) - E f(b)|
-
-    def add(self, phi, lag_phi, total, delta):
-        self.n += len(phi)
-        self.signed += phi.sum(0)
-        self.abs += np.abs(phi).sum(0)
-        self.lag_signed += lag_phi.sum(0)
-        self.lag_abs += np.abs(lag_phi).sum(0)
-        self.resid += float((total - delta).sum())
-        self.resid_abs += float(np.abs(total - delta).sum())
-        self.delta_abs += float(np.abs(delta).sum())
-
-    def merged(self, other):
-        out = _Accumulator(len(self.signed), len(self.lag_signed))
-        for k, v in vars(self).items():
-            setattr(out, k, v + getattr(other, k))
-        return out
-
-
-def _cosine(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    if not np.isfinite(na * nb) or na == 0 or nb == 0:
-        return float("nan")
-    return float(a @ b / (na * nb))
-
-
-def _shares(mean_abs, drivers):
-    """share = mean_abs / sum over drivers (season excluded from the sum)."""
-    mask = np.array([d != SEASON for d in drivers])
-    total = mean_abs[mask].sum()
-    if not np.isfinite(total) or total <= 0:
-        return np.full(len(drivers), np.nan)
-    return mean_abs / total
-
-
-def dominant_driver(shares: Mapping[str, float]):
-    """The driver with the largest share (season never); None when there is none."""
-    best, best_v = None, -np.inf
-    for d, v in shares.items():
-        if d == SEASON or v is None or not np.isfinite(v):
-            continue
-        if v > best_v:
-            best, best_v = d, v
-    return best
 
 
 # ------------------------------------------------------------------------------------------ explain_well
@@ -443,7 +204,7 @@ def explain_well(trained, features_df, labels, config: Optional[ExplainConfig] =
             raise WellInputError(f"{len(lab)} period labels for {len(dates)} days", well=wid, field="PERIODS",
                                  fix="label every day of the features frame")
     x = np.asarray(trained.scaled_inputs(features_df), dtype=np.float32)
-    valid = _valid_end_positions(x, lookback)
+    valid = valid_end_positions(x, lookback)
     bounds = _split_bounds(trained)
     if "train" not in bounds:
         raise WellInputError("the model has no training split to draw baselines from", well=wid,
@@ -480,7 +241,7 @@ def explain_well(trained, features_df, labels, config: Optional[ExplainConfig] =
     device = next(members[0].parameters()).device
     pool = _windows(trained, x, base_pos).to(device=device, dtype=torch.float32)
     w_t = torch.as_tensor(weights, dtype=torch.float32, device=device)
-    acc = {(p, h): _Accumulator(n_drv, lookback) for p in PERIODS for h in (0, 1)}
+    acc = {(p, h): Accumulator(n_drv, lookback) for p in PERIODS for h in (0, 1)}
     messages = []
 
     # chunks: days with the same number of draws, at most chunk_size windows per member and captum call
@@ -555,7 +316,7 @@ def explain_well(trained, features_df, labels, config: Optional[ExplainConfig] =
             log.info(msg)
         else:
             ms, ma = a.signed / a.n, a.abs / a.n
-            sh = _shares(ma, drivers)
+            sh = shares(ma, drivers)
             for li in range(lookback):
                 for di, d in enumerate(drivers):
                     lag_rows.append((wid, p, d, li, a.lag_signed[li, di] / a.n, a.lag_abs[li, di] / a.n))
@@ -565,11 +326,11 @@ def explain_well(trained, features_df, labels, config: Optional[ExplainConfig] =
     attribution = pd.DataFrame(rows, columns=ATTRIBUTION_COLUMNS)
     lags = pd.DataFrame(lag_rows, columns=LAG_COLUMNS)
 
-    # overall: the periods weighted by their days in the span
-    weights_p = _period_weights(span_counts, {p: pooled[p].n for p in PERIODS})
-    o_ms = _weighted(weights_p, {p: means[p][0] for p in PERIODS}, n_drv)
-    o_ma = _weighted(weights_p, {p: means[p][1] for p in PERIODS}, n_drv)
-    o_sh = _shares(o_ma, drivers)
+    # overall: the periods weigh equally (shares.py says why)
+    weights_p = period_weights({p: pooled[p].n for p in PERIODS})
+    o_ms = weighted(weights_p, {p: means[p][0] for p in PERIODS}, n_drv)
+    o_ma = weighted(weights_p, {p: means[p][1] for p in PERIODS}, n_drv)
+    o_sh = shares(o_ma, drivers)
     overall = {d: {"mean_signed": float(o_ms[di]), "mean_abs": float(o_ma[di]), "share": float(o_sh[di])}
                for di, d in enumerate(drivers)}
     dominant = {}
@@ -585,13 +346,13 @@ def explain_well(trained, features_df, labels, config: Optional[ExplainConfig] =
     agreement, stable = {}, {}
     for p in PERIODS:
         a0, a1 = half_ma[0][p], half_ma[1][p]
-        agreement[p] = _cosine(a0[nos], a1[nos])
-        d0 = dominant_driver(dict(zip(drivers, _shares(a0, drivers))))
-        d1 = dominant_driver(dict(zip(drivers, _shares(a1, drivers))))
+        agreement[p] = cosine(a0[nos], a1[nos])
+        d0 = dominant_driver(dict(zip(drivers, shares(a0, drivers))))
+        d1 = dominant_driver(dict(zip(drivers, shares(a1, drivers))))
         stable[p] = (d0 == d1) if d0 is not None and d1 is not None else None
-    h0 = _weighted(weights_p, half_ma[0], n_drv)
-    h1 = _weighted(weights_p, half_ma[1], n_drv)
-    agreement["overall"] = _cosine(h0[nos], h1[nos])
+    h0 = weighted(weights_p, half_ma[0], n_drv)
+    h1 = weighted(weights_p, half_ma[1], n_drv)
+    agreement["overall"] = cosine(h0[nos], h1[nos])
     known = [v for v in stable.values() if v is not None]
     stable["overall"] = float(np.mean(known)) if known else float("nan")
 
@@ -615,21 +376,6 @@ def explain_well(trained, features_df, labels, config: Optional[ExplainConfig] =
         "seconds": time.perf_counter() - t0,
     }
     return WellExplanation(wid, attribution, lags, overall, dominant, quality, messages)
-
-
-def _period_weights(span_counts, explained):
-    w = np.array([span_counts[p] if explained[p] else 0 for p in PERIODS], float)
-    return w / w.sum() if w.sum() > 0 else w
-
-
-def _weighted(weights, per_period, n):
-    if not np.any(weights > 0):
-        return np.full(n, np.nan)
-    out = np.zeros(n)
-    for i, p in enumerate(PERIODS):
-        if weights[i] > 0:
-            out += weights[i] * np.asarray(per_period[p], float)
-    return out
 
 
 class _nullcontext:
@@ -827,34 +573,3 @@ def _concat(frames, columns):
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
-def wells_table(explanations: Mapping[str, WellExplanation]):
-    """well_id, dom_drv, dom_frz, dom_thw, dom_unf, sh_<driver>..., eg_qual, eg_compl."""
-    rows = []
-    fields_of = share_fields(dict.fromkeys(d for e in explanations.values() for d in e.overall))
-    for wid, e in explanations.items():
-        row = {"well_id": wid, "dom_drv": e.dominant.get("overall")}
-        for p, f in PERIOD_FIELDS.items():
-            row[f] = e.dominant.get(p)
-        for d, v in e.overall.items():
-            row[fields_of[d]] = v["share"]
-        row["eg_qual"] = e.quality["seed_agreement"].get("overall")
-        row["eg_compl"] = e.quality["completeness_error"].get("overall")
-        rows.append(row)
-    cols = ["well_id", "dom_drv", *PERIOD_FIELDS.values()]
-    df = pd.DataFrame(rows)
-    if df.empty:
-        return pd.DataFrame(columns=cols + ["eg_qual", "eg_compl"])
-    shares = [c for c in df.columns if c.startswith("sh_")]
-    return df[cols + shares + ["eg_qual", "eg_compl"]]
-
-
-def seed_agreement(a: WellExplanation, b: WellExplanation):
-    """Cosine between two explanations' per-driver mean-abs vectors, per period and overall (season out)."""
-    out = {}
-    for p in PERIODS:
-        sa = a.attribution[(a.attribution["period"] == p) & (a.attribution["driver"] != SEASON)]
-        sb = b.attribution[(b.attribution["period"] == p) & (b.attribution["driver"] != SEASON)]
-        out[p] = _cosine(sa["mean_abs"].to_numpy(), sb["mean_abs"].to_numpy())
-    ds = [d for d in a.overall if d != SEASON]
-    out["overall"] = _cosine([a.overall[d]["mean_abs"] for d in ds], [b.overall[d]["mean_abs"] for d in ds])
-    return out

@@ -43,15 +43,17 @@ from typing import Optional, Sequence
 import numpy as np
 import pandas as pd
 
+from ..config import Settings
 from ..errors import InputError
 from ..evaluation.metrics import nse
 from ..vocabulary import PERIODS, SEASON, UNDETERMINED
+from .shares import overall_shares
 
 RESULT_COLUMNS = ["well_id", "dyn_type", "dyn_conf", "reason", "cluster", "cluster_agrees"]
 
 
 @dataclass
-class DynamicsConfig:
+class DynamicsConfig(Settings):
     """Thresholds of the rules (see the module docstring)."""
 
     min_pump_share: float = 0.2
@@ -77,22 +79,15 @@ class DynamicsResult:
     agreement: float
     clusters: dict
 
+    def wells_fields(self):
+        """The wells-layer fields: well_id, dyn_type, dyn_conf, dyn_note (the reason), cluster_ok (1/0/None)."""
+        table = self.table[["well_id", "dyn_type", "dyn_conf", "reason", "cluster_agrees"]].rename(
+            columns={"reason": "dyn_note", "cluster_agrees": "cluster_ok"})
+        table["cluster_ok"] = table["cluster_ok"].map(lambda v: None if v is None or v != v else int(bool(v)))
+        return table
+
 
 # ------------------------------------------------------------------------------------------------ signatures
-
-
-def overall_shares(attribution: pd.DataFrame, well_id=None) -> pd.Series:
-    """driver -> overall share of one well: each period's mean_abs first, then their mean (the periods weigh
-    equally, so that a well with a long unfrozen span is not typed by its summer alone), normalised over the
-    drivers (season left out). Periods without days (NaN) are left out."""
-    a = attribution if well_id is None else attribution[attribution["well_id"].astype(str) == str(well_id)]
-    a = a[a["driver"] != SEASON].dropna(subset=["mean_abs"])
-    if a.empty:
-        return pd.Series(dtype=float)
-    per = a.groupby(["period", "driver"])["mean_abs"].mean().unstack("driver")
-    ma = per.mean(axis=0)
-    total = ma.sum()
-    return (ma / total) if total > 0 else ma * np.nan
 
 
 def _theil_sen(x, y):

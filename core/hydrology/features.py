@@ -52,12 +52,13 @@ expanding windows until they are full, so no value is NaN.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
 
+from ..config import Settings
 from ..errors import InputError
 from ..inputs.roles import Roles
 from ..vocabulary import SEASON
@@ -68,7 +69,7 @@ RHO = 1000.0  # density of water, kg m-3
 
 
 @dataclass(frozen=True)
-class FeatureConfig:
+class FeatureConfig(Settings):
     """Parameters of the derived features; saved with the model (:meth:`to_dict` / :meth:`from_dict`)."""
 
     snow_threshold: float = 0.0  # degC: precipitation falls as snow below it
@@ -87,6 +88,9 @@ class FeatureConfig:
     def __post_init__(self):
         object.__setattr__(self, "windows", tuple(int(w) for w in self.windows))
         object.__setattr__(self, "pumping_windows", tuple(int(w) for w in self.pumping_windows))
+        super().__post_init__()
+
+    def check(self):
         if any(w < 1 for w in self.windows + self.pumping_windows) or int(self.aux_window) < 1:
             raise InputError(f"rolling windows must be at least 1 day (got {self.windows}, {self.aux_window})",
                              field="windows", fix="give windows of 1 day or more")
@@ -108,8 +112,8 @@ class FeatureConfig:
 
     @classmethod
     def from_dict(cls, d):
-        names = {f.name for f in fields(cls)}
-        d = {k: v for k, v in dict(d or {}).items() if k in names}
+        d = dict(d or {})
+        cls.refuse_unknown(d)
         if _OLD_FIELDS <= set(d) and not (_NEW_FIELDS & set(d)):
             # a configuration saved with a model before the frozen-ground and long pumping inputs existed
             d.update(frozen_ground=False, pumping_windows=())

@@ -47,7 +47,10 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from ..config import Settings
 from ..errors import InputError
+from ..inputs.ids import normalise_ids
+from ..vocabulary import WINTER_START_MONTH
 
 CALENDAR_COLUMNS = ("winter", "freeze_start", "thaw_start", "thaw_end")
 DATE_COLUMNS = ("freeze_start", "thaw_start", "thaw_end")
@@ -57,7 +60,7 @@ _FIX = ("edit the PERIODS table so that, for each well, freeze_start < thaw_star
 
 
 @dataclass
-class PeriodConfig:
+class PeriodConfig(Settings):
     """Thresholds of the freeze-thaw calendar (see the module docstring).
 
     window: days of the centred running mean of air temperature.
@@ -76,7 +79,7 @@ class PeriodConfig:
     min_days: int = 10
     thaw_degree_days: Optional[float] = None
     thaw_days: Optional[int] = None
-    season_start_month: int = 7
+    season_start_month: int = WINTER_START_MONTH
 
     def check(self):
         if int(self.window) < 1:
@@ -119,6 +122,12 @@ def _daily_series(temp, well=None):
     return s
 
 
+def winter_of(dates, start_month=WINTER_START_MONTH):
+    """The winter each day belongs to, named by the year it starts in (1 July to 30 June by default)."""
+    dates = pd.DatetimeIndex(dates)
+    return np.where(dates.month >= int(start_month), dates.year, dates.year - 1).astype(int)
+
+
 def _runs(mask):
     """Start and end (exclusive) indices of runs of True."""
     m = np.concatenate(([False], np.asarray(mask, bool), [False]))
@@ -143,7 +152,7 @@ def freeze_thaw_calendar(temp: pd.Series, config: PeriodConfig = None) -> pd.Dat
 
     # season of each day: the year in which its cold season began
     month0 = int(config.season_start_month)
-    season = dates.year - (dates.month < month0).astype(int)
+    season = winter_of(dates, month0)
     season = np.asarray(season)
     rows = []
     after_end = dates[-1] + pd.Timedelta(days=1)
@@ -262,7 +271,7 @@ def parse_calendar(df: pd.DataFrame, check: bool = True) -> pd.DataFrame:
     if "winter" in out.columns:
         out["winter"] = pd.to_numeric(out["winter"]).astype("int64")
     if "well_id" in out.columns:
-        out["well_id"] = out["well_id"].astype(str)
+        out["well_id"] = normalise_ids(out["well_id"])
     return out
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
@@ -33,6 +32,7 @@ import pandas as pd
 
 from ..errors import Canceled, InputError, WellInputError
 from ..vocabulary import DRIVER_LABELS
+from .ids import normalise_ids
 from .roles import Roles
 
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d")
@@ -130,32 +130,6 @@ def compress_dates(dates, max_ranges=5):
     if len(parts) > max_ranges:
         return ", ".join(parts[:max_ranges]) + f" ... and {len(parts) - max_ranges} more ranges ({len(idx)} days in all)"
     return ", ".join(parts)
-
-
-def normalise_id(value):
-    """A well ID as text: ``101``/``101.0``/``' 101 '`` -> ``'101'``; NFC Unicode; None for empty."""
-    if value is None:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return str(value)
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value):
-            return None
-        if float(value).is_integer():
-            return str(int(value))
-        return repr(float(value))
-    text = unicodedata.normalize("NFC", str(value)).strip()
-    return text or None
-
-
-def normalise_ids(values) -> pd.Series:
-    """:func:`normalise_id` over a column (object Series, None where empty)."""
-    s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    mapped = np.array([normalise_id(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(mapped[codes], index=s.index, dtype=object)
 
 
 def _object_to_timestamp(v):

@@ -25,7 +25,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from ..errors import Canceled, ModelFolderError
+from ..errors import Canceled, InputError, ModelFolderError
+from ..inputs.ids import normalise_id
 from ..inputs.roles import Roles
 
 FORMAT_VERSION = 1
@@ -115,7 +116,7 @@ def _well_entry(index, tw):
 def build_manifest(result, roles, config, made_by=None):
     trained = result.trained
     first = next(iter(trained.values()), None)
-    wells = {str(w): _well_entry(i, tw) for i, (w, tw) in enumerate(trained.items())}
+    wells = {normalise_id(w): _well_entry(i, tw) for i, (w, tw) in enumerate(trained.items())}
     return _json_value({
         "kind": KIND,
         "format_version": FORMAT_VERSION,
@@ -242,7 +243,7 @@ class LoadedNetwork:
                                        "need. Fix: choose the forcing fields of these drivers")
         if well_ids is None:
             return list(self.trained)
-        ids = [str(w) for w in well_ids]
+        ids = [normalise_id(w) for w in well_ids]
         usable = [w for w in ids if w in self.trained]
         if not usable:
             have_ids = list(self.trained)
@@ -298,7 +299,12 @@ def load_network(folder):
 
     folder = Path(folder)
     manifest = _read_manifest(folder)
-    config = TrainConfig.from_dict(manifest["config"])
+    try:
+        config = TrainConfig.from_dict(manifest["config"])
+        config.feature_config()
+    except InputError as exc:  # a setting this version does not know: the folder comes from a newer plugin
+        raise ModelFolderError(f"the model folder '{folder}' has settings this plugin cannot use ({exc.problem}). "
+                               "Fix: train the wells again with this plugin, or update the plugin") from None
     roles = Roles.from_dict(manifest["roles"])
     trained = {}
     for w, entry in manifest["wells"].items():

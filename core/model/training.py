@@ -24,13 +24,14 @@ thread count), whether wells run serially or in worker processes.
 """
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
 import pandas as pd
 import torch
 
+from ..config import Settings
 from ..errors import Canceled, InputError, WellInputError
 from ..vocabulary import METRIC_NAMES, SPLITS
 from .network import WellLSTM
@@ -41,7 +42,7 @@ QUANTILES = (0.05, 0.95)
 # ----------------------------------------------------------------------------------------------------------
 # configuration
 @dataclass
-class TrainConfig:
+class TrainConfig(Settings):
     """Everything that describes a training run; saved with the model folder (``to_dict``/``from_dict``).
 
     lookback: days of history before each predicted day (warm-up of every training window and simulation chunk).
@@ -95,19 +96,7 @@ class TrainConfig:
                 except ValueError as exc:
                     raise InputError(f"{name}: {exc}", field=name.upper(), fix="write it as YYYY-MM-DD") from None
         self.features = dict(self.features or {})
-
-    def to_dict(self):
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d):
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in dict(d).items() if k in known})
-
-    def replace(self, **changes):
-        d = self.to_dict()
-        d.update(changes)
-        return TrainConfig.from_dict(d)
+        super().__post_init__()
 
     def feature_config(self):
         from ..hydrology.features import FeatureConfig
@@ -118,7 +107,7 @@ class TrainConfig:
         """A copy whose ``features`` spell out every feature parameter (what a model folder stores)."""
         return self.replace(features=self.feature_config().to_dict())
 
-    def validate(self):
+    def check(self):
         """Raise InputError naming the parameter when a value cannot work."""
         checks = [
             ("lookback", self.lookback >= 1, "must be at least 1 day"),
@@ -145,7 +134,6 @@ class TrainConfig:
         if self.test_start and self.val_start and pd.Timestamp(self.val_start) >= pd.Timestamp(self.test_start):
             raise InputError("the validation start must be before the test start", field="VAL_START",
                              fix="pick a VAL_START earlier than TEST_START")
-        return self
 
 
 def resolve_device(name):

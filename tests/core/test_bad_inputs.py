@@ -6,7 +6,7 @@ import pytest
 
 from groundwater_lstm.core.inputs.tables import date_text, parse_numbers, read_forcing, read_levels
 from groundwater_lstm.core.errors import InputError
-from groundwater_lstm.core.explanation.attribution import share_fields, wells_table
+from groundwater_lstm.core.explanation.shares import share_fields, wells_table
 from groundwater_lstm.core.inputs.roles import Roles
 from groundwater_lstm.core.model.training import TrainConfig
 

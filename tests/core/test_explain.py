@@ -26,9 +26,10 @@ pytest.importorskip("captum")
 from groundwater_lstm.core import vocabulary
 from groundwater_lstm.core.explanation import dynamics
 from groundwater_lstm.core.explanation import attribution as explain
+from groundwater_lstm.core.explanation import shares
 from groundwater_lstm.core.hydrology import periods
 from groundwater_lstm.core.hydrology import synthetic
-from groundwater_lstm.core.model import training# noqa: E402
+from groundwater_lstm.core.model import training  # noqa: E402
 from groundwater_lstm.core.inputs.tables import prepare_wells  # noqa: E402
 from groundwater_lstm.core.errors import Canceled, InputError  # noqa: E402
 from groundwater_lstm.core.model.executor import SerialExecutor  # noqa: E402
@@ -115,6 +116,18 @@ def test_full_bar_of_dominant_drivers(quick, network_explanation):
                                                          if t != g)
 
 
+def test_the_map_and_the_dynamics_types_read_the_same_overall_shares(network_explanation):
+    # one answer to "which driver moves this well": dom_drv and sh_* (the map) and the shares the dynamics
+    # rules type the well by are the same numbers (they once weighted the periods differently)
+    ne = network_explanation
+    fields = shares.share_fields(dict.fromkeys(d for e in ne.explanations.values() for d in e.overall))
+    for _, row in ne.wells.iterrows():
+        typed_by = dynamics.overall_shares(ne.attribution, row["well_id"])
+        assert row["dom_drv"] == typed_by.idxmax(), (row["well_id"], typed_by.to_dict())
+        for driver, share in typed_by.items():
+            assert row[fields[driver]] == pytest.approx(share, rel=1e-9), (row["well_id"], driver)
+
+
 def test_network_tables_follow_the_contract(quick, network_explanation):
     ne = network_explanation
     att = ne.attribution
@@ -166,7 +179,7 @@ def test_two_seeds_agree(quick):
     a = explain.explain_well(tw, feats, lab, explain.ExplainConfig(days_per_period=20, seed=1), well_id=well)
     b = explain.explain_well(tw, feats, lab, explain.ExplainConfig(days_per_period=20, seed=2), well_id=well)
     assert not a.attribution["mean_abs"].equals(b.attribution["mean_abs"])
-    agreement = explain.seed_agreement(a, b)
+    agreement = shares.seed_agreement(a, b)
     assert agreement["overall"] > 0.95, agreement
 
 
@@ -243,4 +256,4 @@ def test_gpu_attribution_in_eval_mode(quick):
     e = explain.explain_well(gpu, feats, lab, cfg, well_id=well)
     assert all(not m.training for m in gpu.members)
     cpu = explain.explain_well(tw, feats, lab, cfg, well_id=well)
-    assert explain.seed_agreement(e, cpu)["overall"] > 0.99
+    assert shares.seed_agreement(e, cpu)["overall"] > 0.99

@@ -155,3 +155,13 @@ def test_save_is_all_or_nothing(trained, tmp_path):
     with pytest.raises(ModelFolderError, match="not a model folder"):
         S.save_network(other, res, ROLES, res.config)
     assert os.listdir(other) == ["a.jpg"]
+
+
+def test_a_folder_with_a_setting_this_version_does_not_know_is_refused(trained, tmp_path):
+    _, res = trained
+    folder = S.save_network(tmp_path / "model", res, ROLES, res.config)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["config"]["attention_heads"] = 4  # written by a newer plugin
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ModelFolderError, match="attention_heads.*Fix: train the wells again"):
+        S.load_network(folder)

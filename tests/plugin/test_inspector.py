@@ -68,7 +68,7 @@ def test_selecting_a_well_draws_its_data_and_screenshot(dock, wells_layer, analy
     assert dock.well_combo.currentData() == "W3"
     # the split bar and the freeze-thaw shading are there
     (hax,) = dock.hydrograph_figure.axes
-    assert {t.get_text() for t in hax.texts} >= {"train", "validation", "test"}
+    assert {t.get_text() for t in hax.texts} >= {"training", "validation", "test"}  # the report's words
     legend = {t.get_text() for t in hax.get_legend().get_texts()}
     assert {"freezing", "thawing", "observed", "simulated", "ensemble band"} <= legend
 

@@ -144,3 +144,51 @@ def test_freezethaw_calendar(run_alg, sample):
         if (fs.month, fs.day) == (1, 1) or (ts.month, ts.day) == (1, 1):
             continue  # a winter cut by the start or the end of the record
         assert fs.month in (10, 11, 12) and ts.month in (2, 3, 4)
+
+
+def _numbered(sample, wells_type, levels_type, forcing_type):
+    """The sample network with numeric well IDs (101, 102, ...): the wells, levels and forcing layers each with
+    their own ID field type (double, integer or string), as when one table comes from a spreadsheet."""
+    from qgis.core import QgsFeature, QgsVectorLayer as VL
+
+    src = {k: QgsVectorLayer(v, k, "ogr") for k, v in sample.items()}
+    number = {w: 101 + i for i, w in enumerate(sorted({f["well_id"] for f in src["WELLS"].getFeatures()}))}
+    as_type = {"double": float, "integer": int, "string": str}
+
+    def copy(layer, geometry, id_type):
+        keep = [f for f in layer.fields() if f.name() not in ("fid", "well_id")]
+        spec = "&".join(f"field={f.name()}:{'date' if f.typeName().lower().startswith('date') else 'double'}"
+                        if f.typeName().lower() not in ("string", "text") else f"field={f.name()}:string"
+                        for f in keep)
+        mem = VL(f"{geometry}?crs=EPSG:4326&field=well_id:{id_type}&{spec}", layer.name(), "memory")
+        feats = []
+        for f in layer.getFeatures():
+            g = QgsFeature(mem.fields())
+            g.setAttributes([as_type[id_type](number[f["well_id"]]), *[f[k.name()] for k in keep]])
+            if geometry != "None":
+                g.setGeometry(f.geometry())
+            feats.append(g)
+        mem.dataProvider().addFeatures(feats)
+        return mem
+
+    return {"WELLS": copy(src["WELLS"], "Point", wells_type), "LEVELS": copy(src["LEVELS"], "None", levels_type),
+            "FORCING": copy(src["FORCING"], "None", forcing_type)}, sorted(number.values())
+
+
+@pytest.mark.parametrize("wells_type, levels_type, forcing_type", [
+    ("double", "integer", "string"),   # a Real ID field (101.0) joins levels with 101 and forcing with '101'
+    ("integer", "double", "integer"),
+])
+def test_numeric_well_ids_of_any_field_type_join(run_alg, sample, tmp_path, wells_type, levels_type, forcing_type):
+    layers, numbers = _numbered(sample, wells_type, levels_type, forcing_type)
+    res = run_alg("trainwells", {**layers, **TINY, "ENSEMBLE": 1, "EPOCHS": 2, "OUTPUT": "memory:",
+                                 "SIMULATION": "memory:", "MODEL_FOLDER": str(tmp_path / "m")})
+    out = {f["well_id"]: f["status"] for f in res["OUTPUT"].getFeatures()}
+    assert sorted(int(w) for w in out) == numbers and set(out.values()) == {"ok"}, out
+    sim_ids = {f["well_id"] for f in res["SIMULATION"].getFeatures()}
+    assert sim_ids == {str(n) for n in numbers}  # '101', never '101.0'
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert sorted(manifest["wells"]) == [str(n) for n in numbers]
+    cal = run_alg("freezethaw", {"FORCING": layers["FORCING"], "TEMP_FIELD": "temp", "WELLS": layers["WELLS"],
+                                 "OUTPUT": "memory:"})
+    assert {f["well_id"] for f in cal["OUTPUT"].getFeatures()} == {str(n) for n in numbers}

@@ -15,7 +15,7 @@ def test_no_qt5_only_or_deprecated_spellings_in_the_sources():
 
 def test_the_scan_reads_every_module():
     names = {p.relative_to(ROOT).as_posix() for p in sources()}
-    assert {"processing/compat.py", "processing/qgis_io.py", "plugin/inspector.py", "core/training.py",
+    assert {"processing/compat.py", "processing/qgis_io.py", "plugin/inspector.py", "core/model/training.py",
             "scripts/build_model.py", "tests/static/test_qt6_spellings.py"} <= names
     assert not any(n.startswith(("build/", ".venv/")) for n in names)
 

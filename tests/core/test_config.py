@@ -1,0 +1,44 @@
+"""One settings style for every stage: checked when made, unknown keys refused, saved and read whole."""
+import pytest
+
+from groundwater_lstm.core.errors import InputError
+from groundwater_lstm.core.explanation.config import ExplainConfig
+from groundwater_lstm.core.explanation.dynamics import DynamicsConfig
+from groundwater_lstm.core.hydrology.features import FeatureConfig
+from groundwater_lstm.core.hydrology.periods import PeriodConfig
+
+pytest.importorskip("torch")
+from groundwater_lstm.core.model.training import TrainConfig  # noqa: E402
+
+ALL = (TrainConfig, ExplainConfig, DynamicsConfig, FeatureConfig, PeriodConfig)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_saved_whole_and_read_back_equal(cls):
+    made = cls()
+    assert cls.from_dict(made.to_dict()) == made
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_an_unknown_key_is_refused_by_name(cls):
+    with pytest.raises(InputError, match="'no_such_setting'") as info:
+        cls.from_dict({**cls().to_dict(), "no_such_setting": 1})
+    assert "Fix: use one of" in str(info.value)
+
+
+def test_a_misspelt_replace_is_refused_not_ignored():
+    # TrainConfig().replace(epoch=5) once returned the defaults (epochs=60) without a word
+    with pytest.raises(InputError, match="'epoch'"):
+        TrainConfig().replace(epoch=5)
+    assert TrainConfig().replace(epochs=5).epochs == 5
+
+
+@pytest.mark.parametrize("make, setting", [
+    (lambda: TrainConfig(lookback=0), "LOOKBACK"),
+    (lambda: ExplainConfig(span="train"), "SPAN"),
+    (lambda: FeatureConfig(melt_factor=-1.0), "melt_factor"),
+    (lambda: PeriodConfig(window=0), "window"),
+])
+def test_checked_when_made(make, setting):
+    with pytest.raises(InputError, match=setting):
+        make()
