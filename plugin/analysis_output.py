@@ -132,14 +132,6 @@ def layer_path(layer):
     return path if path and os.path.isfile(path) else ""
 
 
-def layer_name_in_source(layer):
-    try:
-        parts = QgsProviderRegistry.instance().decodeUri(layer.providerType(), layer.source())
-    except Exception:
-        parts = {}
-    return parts.get("layerName") or ""
-
-
 def is_geopackage(path):
     if not path or not os.path.isfile(path):
         return False
@@ -305,9 +297,6 @@ class AnalysisOutput:
                 self.notes.append(f"the {key} table recorded by the run ({uri}) does not open")
             self._tables[key] = layer
         return self._tables[key]
-
-    def has_table(self, key):
-        return self.table(key) is not None
 
     # -- wells
     def well_ids(self):

@@ -335,7 +335,7 @@ class WellInspectorDock(QgsDockWidget):
                        label=label, zorder=0)
         if series.has_band():
             ax.fill_between(series.dates, series.lower, series.upper, color="#e07a5f", alpha=0.28, lw=0,
-                            label="ensemble band", zorder=1)
+                            label="ensemble spread", zorder=1)
         ax.plot(series.dates, series.simulated, color="#c0392b", lw=1.1, label="simulated", zorder=3)
         od, ov = series.observed_points()
         ax.plot(od, ov, ls="none", marker="o", ms=2.2, color="#1f2d3d", label="observed", zorder=4)

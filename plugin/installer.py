@@ -116,13 +116,6 @@ def prune_held(target, names=HELD, version=None):
     return removed
 
 
-def build_command(target, cuda=False, packages=PACKAGES, python=None, torch_version=pip_command.TORCH_VERSION,
-                  platform=None, prefix=None):
-    """The argv that installs ``packages`` into ``target`` for the running QGIS."""
-    return pip_command.pip_command(platform or sys.platform, prefix or qgis_prefix(), target, numpy_version(),
-                                   packages, cuda, python=python or qgis_python(), torch_version=torch_version)
-
-
 def missing_packages(problems):
     """pip names from dependencies.missing()'s (name, reason) pairs, numpy left out (it is held, not installed)."""
     names = [name for name, _ in problems if name not in ("numpy", "python")]

@@ -25,7 +25,8 @@ class SimulateLevels(GroundwaterAlgorithm):
         "must be the ones the models were trained with (the column names may differ); a mismatch is refused "
         "with the difference named.\n\nOptional levels (long table) fill the observed column for comparison; "
         "without them, or past the last reading, observed is empty.\n\nOutput: the simulation table (well_id, "
-        "date, observed, simulated, lower, upper: the 5-95 % band of the ensemble, split, period)."
+        "date, observed, simulated, lower, upper: the spread of the ensemble members, their 5 and 95 % "
+        "quantiles, split, period)."
     )
     MODEL_FOLDER = "MODEL_FOLDER"
     SIMULATION = "SIMULATION"

@@ -93,7 +93,7 @@ class WellReport(GroundwaterAlgorithm):
         "- the network: a map of the wells styled by dynamics type, the number of wells per type, the "
         "distribution of the test NSE and a sortable table of every well with its metrics (NSE, KGE, RMSE and "
         "bias in m), dominant drivers and type;\n"
-        "- each well: observed against simulated levels with the ensemble band, the training/validation/test "
+        "- each well: observed against simulated levels with the ensemble spread, the training/validation/test "
         "years and the freezing and thawing periods shaded; the attribution per driver and period; the "
         "attribution by lag when a lags table is given;\n"
         "- the run: inputs, driver roles, parameters, versions, seeds and time (read from the model folder's "

@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable, Mapping, Optional
+from typing import Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -101,69 +101,12 @@ def _dates(features_df):
 
 
 def _split_bounds(trained):
-    """{'train': (start, end), 'val': ..., 'test': ...} as Timestamps (inclusive), from a TrainedWell."""
-    splits = getattr(trained, "splits", None)
-    if splits is None:
-        splits = getattr(trained, "split_dates", None)
-    if isinstance(splits, Mapping):
-        out = {}
-        for k, v in splits.items():
-            if v is None:
-                continue
-            if isinstance(v, Mapping):
-                v = (v.get("start"), v.get("end"))
-            out[k] = (pd.Timestamp(v[0]), pd.Timestamp(v[1]))
-        return out
-    out = {}
-    for k in ("train", "val", "test"):
-        s, e = getattr(trained, f"{k}_start", None), getattr(trained, f"{k}_end", None)
-        if s is not None and e is not None:
-            out[k] = (pd.Timestamp(s), pd.Timestamp(e))
-    if not out:
-        raise GroundwaterError("the trained well carries no split dates (train/val/test)")
-    return out
-
-
-def _lookback(trained):
-    cfg = getattr(trained, "config", None)
-    lb = getattr(cfg, "lookback", None) if cfg is not None else None
-    if lb is None and isinstance(cfg, Mapping):
-        lb = cfg.get("lookback")
-    if lb is None:
-        lb = getattr(trained, "lookback", None)
-    return int(lb)
-
-
-def _target_scale(trained):
-    """Multiplier from model output to metres: the target scaler's standard deviation when the trained well
-    has one (attributions are differences, so the offset drops out), else 1."""
-    for name in ("target_std", "y_std", "level_std"):
-        v = getattr(trained, name, None)
-        if v is not None:
-            return float(v)
-    scaler = getattr(trained, "target_scaler", None) or getattr(trained, "y_scaler", None)
-    if scaler is not None:
-        for name in ("std", "scale", "scale_"):
-            v = getattr(scaler, name, None)
-            if v is not None:
-                return float(np.ravel(v)[0])
-        if isinstance(scaler, Mapping):
-            for name in ("std", "scale"):
-                if name in scaler:
-                    return float(scaler[name])
-    return 1.0
+    """{'train': (start, end), 'val': ..., 'test': ...} as Timestamps (inclusive), from ``TrainedWell.splits``."""
+    return {k: (pd.Timestamp(v[0]), pd.Timestamp(v[1])) for k, v in trained.splits.items() if v is not None}
 
 
 def _windows(trained, x, positions):
-    import torch
-
-    fn = getattr(trained, "windows", None)
-    if fn is not None:
-        w = fn(x, np.asarray(positions))
-        return w if isinstance(w, torch.Tensor) else torch.as_tensor(np.asarray(w), dtype=torch.float32)
-    lb = _lookback(trained)
-    idx = np.asarray(positions)[:, None] + np.arange(-lb + 1, 1)[None, :]
-    return torch.as_tensor(x[idx], dtype=torch.float32)
+    return trained.windows(x, np.asarray(positions))  # (N, lookback, F) float32 tensor
 
 
 # ------------------------------------------------------------------------------------------ explain_well
@@ -189,11 +132,11 @@ def explain_well(trained, features_df, labels, config: Optional[ExplainConfig] =
     if not members:
         raise WellInputError("the trained well has no ensemble members", well=wid, field="MODEL_FOLDER",
                              fix="train the well again")
-    lookback = _lookback(trained)
+    lookback = trained.lookback
     feature_names = list(trained.feature_names)
     weights, drivers = driver_matrix(feature_names, dict(trained.feature_drivers or {}))
     n_drv = len(drivers)
-    scale = _target_scale(trained)
+    scale = trained.y_std  # metres per unit of the model output (attributions are differences)
 
     dates = _dates(features_df)
     if isinstance(labels, pd.Series) and isinstance(labels.index, pd.DatetimeIndex):

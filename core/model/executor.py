@@ -96,10 +96,6 @@ class SerialExecutor:
             f.set_exception(exc)
         return f
 
-    def map(self, fn, *iterables):
-        for args in zip(*iterables):
-            yield fn(*args)
-
     def channel(self, sink=None, is_canceled=None):
         self._reporter = _DirectReporter(sink, is_canceled)
         return self._reporter
@@ -193,9 +189,6 @@ class ProcessExecutor:
 
     def submit(self, fn, *args, **kwargs):
         return self._pool.submit(fn, *args, **kwargs)
-
-    def map(self, fn, *iterables, timeout=None, chunksize=1):
-        return self._pool.map(fn, *iterables, timeout=timeout, chunksize=chunksize)
 
     def channel(self, sink=None, is_canceled=None):
         self._sink, self._is_canceled = sink, is_canceled

@@ -262,10 +262,6 @@ def _nse(obs, sim):
     return 1.0 - float(((obs - sim) ** 2).sum()) / den
 
 
-class _Stop(Exception):
-    pass
-
-
 def _check(is_canceled):
     if is_canceled is not None and is_canceled():
         raise Canceled("training was cancelled")
@@ -507,7 +503,8 @@ class TrainedWell:
         return dates[self.lookback:], self.unscale(np.stack(sims))
 
     def simulate(self, features_df):
-        """DataFrame(date, simulated, lower, upper) in metres: ensemble mean and its 5-95 % band.
+        """DataFrame(date, simulated, lower, upper) in metres: ensemble mean and the spread of its members
+        (their 5 and 95 % quantiles: with a few members, nearly their lowest and highest, not an interval).
 
         ``features_df`` has a daily DatetimeIndex and the columns ``feature_names``; its first ``lookback`` days
         are warm-up and get no row.

@@ -161,7 +161,7 @@ def _thin(n):
 
 
 def well_figure(well_id, sim, attribution=None, periods=None, lags=None):
-    """One PNG per well: levels (observed, simulated, ensemble band, splits, frozen periods) on top;
+    """One PNG per well: levels (observed, simulated, ensemble spread, splits, frozen periods) on top;
     attribution per driver and period, and by lag when given, below. Returns PNG bytes."""
     import matplotlib.dates as mdates
 
@@ -201,7 +201,7 @@ def well_figure(well_id, sim, attribution=None, periods=None, lags=None):
     if {"lower", "upper"} <= set(sim.columns):
         lo, up = sim["lower"].to_numpy(float), sim["upper"].to_numpy(float)
         if np.isfinite(lo).any() and np.isfinite(up).any():
-            ax.fill_between(x[sl], lo[sl], up[sl], color="#555555", alpha=0.28, linewidth=0, label="ensemble band",
+            ax.fill_between(x[sl], lo[sl], up[sl], color="#555555", alpha=0.28, linewidth=0, label="ensemble spread",
                             zorder=2)
     if "simulated" in sim.columns:
         ax.plot(x[sl], sim["simulated"].to_numpy(float)[sl], color="#D55E00", lw=0.9, label="simulated", zorder=3)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from groundwater_lstm.core import Canceled, Roles
+from groundwater_lstm.core import Canceled, InputError, Roles
 from groundwater_lstm.core.inputs import tables as D
 from groundwater_lstm.core.model import training as T
 from groundwater_lstm.core.model.executor import ProcessExecutor, SerialExecutor
@@ -67,14 +67,11 @@ def config(**kw):
     return T.TrainConfig(**{**FAST, **kw})
 
 
-def test_learns_smoothed_precipitation_quickly():
+def test_learns_smoothed_precipitation():
     recs, _ = records()
-    t0 = time.perf_counter()
-    tw = T.train_well(recs["A"], config(), ROLES)
-    seconds = time.perf_counter() - t0
+    tw = T.train_well(recs["A"], config(), ROLES)  # (how quickly is measured by make bench, not here)
     assert tw.metrics["test"]["nse"] > 0.9, tw.metrics
     assert tw.metrics["val"]["nse"] > 0.9
-    assert seconds < 30
     assert set(tw.metrics["test"]) >= {"nse", "kge", "r", "alpha", "beta", "rmse", "mae", "bias"}
     # the chronological split: train < val < test, by fractions of the observed span
     (tr0, tr1), (va0, va1), (te0, te1) = tw.splits["train"], tw.splits["val"], tw.splits["test"]
@@ -250,8 +247,8 @@ def test_windows_feed_the_prediction_of_their_last_day():
     # close to the simulation, which sees more history than the window
     sim = tw.simulation.set_index("date")["simulated"]
     assert abs(y[2] - sim.iloc[-1]) < 0.1 * tw.y_std + 0.05
-    with pytest.raises(Exception):
-        tw.windows(x, [10])
+    with pytest.raises(InputError, match=r"window end positions must lie in \[59, "):
+        tw.windows(x, [10])  # no full window before day 60
 
 
 def test_explicit_split_dates_and_config_round_trip():

@@ -1,4 +1,5 @@
 """The plugin as users run it without a GUI: real qgis_process.bin, real files."""
+import re
 import sqlite3
 
 
@@ -42,7 +43,8 @@ def test_bad_parameter_exits_1_with_clear_message(qgis_process, tmp_path):
                         f"FORCING_OUTPUT={tmp_path / 'f.csv'}")
     assert proc.returncode == 1
     out = proc.stdout + proc.stderr
-    assert "WELLS" in out or "Number of wells" in out
+    # the message, not the echoed parameters: the parameter, its value, the problem and the fix
+    assert re.search(r"WELLS: 1 is out of range\. Fix: give a value (of at least|from) \d+", out), out
     assert "Traceback" not in out
     assert not (tmp_path / "l.csv").exists()
 

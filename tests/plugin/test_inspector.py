@@ -44,7 +44,7 @@ def assert_drawn(dock, gpkg, well_id):
     assert well_id in hax.get_title()
     assert len(line(hax, "observed").get_xdata()) == exp["obs"] > 0
     assert len(line(hax, "simulated").get_xdata()) == exp["rows"]
-    assert hax.collections, "the ensemble band is missing"
+    assert hax.collections, "the ensemble spread is missing"
     (aax,) = dock.attribution_figure.axes
     assert well_id in aax.get_title()
     assert len(bar_patches(aax)) == len(exp["drivers"]) * len(exp["periods"])
@@ -70,7 +70,7 @@ def test_selecting_a_well_draws_its_data_and_screenshot(dock, wells_layer, analy
     (hax,) = dock.hydrograph_figure.axes
     assert {t.get_text() for t in hax.texts} >= {"training", "validation", "test"}  # the report's words
     legend = {t.get_text() for t in hax.get_legend().get_texts()}
-    assert {"freezing", "thawing", "observed", "simulated", "ensemble band"} <= legend
+    assert {"freezing", "thawing", "observed", "simulated", "ensemble spread"} <= legend
 
     QApplication.processEvents()
     shot = artifacts_dir / "well_inspector.png"
