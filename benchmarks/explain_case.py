@@ -67,17 +67,20 @@ def synthetic_case(quick=False, train_config=None, explain_config=None):
     import torch
 
     from groundwater_lstm.core.explanation import dynamics
-    from groundwater_lstm.core.explanation import attribution as explain
+    from groundwater_lstm.core.explanation.config import ExplainConfig
+    from groundwater_lstm.core.explanation.network import explain_records
+    from groundwater_lstm.core.hydrology.periods import label_well
     from groundwater_lstm.core.hydrology import synthetic
     from groundwater_lstm.core.model import training
+    from groundwater_lstm.core.model.config import TrainConfig
     from groundwater_lstm.core.inputs.tables import prepare_wells
     from groundwater_lstm.core.inputs.roles import Roles
 
     torch.set_num_threads(1)
     wells, years = (6, 8) if quick else (24, 12)
-    cfg = train_config or (training.TrainConfig(ensemble=2, epochs=20, patience=4) if quick
-                           else training.TrainConfig())
-    ecfg = explain_config or explain.ExplainConfig()
+    cfg = train_config or (TrainConfig(ensemble=2, epochs=20, patience=4) if quick
+                           else TrainConfig())
+    ecfg = explain_config or ExplainConfig()
     net = synthetic.create_network(wells=wells, years=years, seed=42)
     roles = Roles(precip="precip", temp="temp", pet="pet", river="river", pumping="pumping")
     lat = dict(zip(net.wells["well_id"], net.wells["y"]))
@@ -87,7 +90,7 @@ def synthetic_case(quick=False, train_config=None, explain_config=None):
     result = training.train_network(records, roles, cfg)
     train_seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
-    ne = explain.explain_records(result, records, roles, config=ecfg)
+    ne = explain_records(result, records, roles, config=ecfg)
     seconds = time.perf_counter() - t1
 
     truth = net.wells.set_index("well_id")
@@ -95,7 +98,7 @@ def synthetic_case(quick=False, train_config=None, explain_config=None):
     by_cell = {}
     for wid, e in ne.explanations.items():
         kind = truth.loc[wid, "true_type"]
-        for period, field in synthetic.PERIOD_FIELDS.items():
+        for period, field in synthetic.TRUTH_FIELDS.items():
             got, want = e.dominant[period], truth.loc[wid, field]
             if got is None:
                 empty += 1
@@ -107,7 +110,7 @@ def synthetic_case(quick=False, train_config=None, explain_config=None):
                 sh = e.attribution[(e.attribution["period"] == period)].set_index("driver")["share"]
                 wrong.append({"well": wid, "type": kind, "period": period, "truth": want, "got": got,
                               "share_truth": sh.get(want), "share_got": sh.get(got)})
-    labels = {w: explain.period_labels(r.frame.index, well_id=w, temperature=r.frame["temp"])
+    labels = {w: label_well(r.frame.index, well_id=w, temperature=r.frame["temp"])
               for w, r in records.items() if w in ne.explanations}
     dyn = dynamics.classify_network(ne.attribution, result.simulation, periods=labels)
     got_type = dyn.table.set_index("well_id")["dyn_type"]
@@ -181,15 +184,17 @@ def seppe_case(quick=False, train_config=None, explain_config=None):
     import torch
 
     from groundwater_lstm.core.explanation import dynamics
-    from groundwater_lstm.core.explanation import attribution as explain
+    from groundwater_lstm.core.explanation.config import ExplainConfig
+    from groundwater_lstm.core.explanation.network import explain_records
     from groundwater_lstm.core.model import training
+    from groundwater_lstm.core.model.config import TrainConfig
     from groundwater_lstm.core.inputs.tables import prepare_wells
     from groundwater_lstm.core.inputs.roles import Roles
 
     torch.set_num_threads(1)
-    cfg = train_config or (training.TrainConfig(ensemble=2, epochs=20, patience=4) if quick
-                           else training.TrainConfig(ensemble=3))
-    ecfg = explain_config or explain.ExplainConfig()
+    cfg = train_config or (TrainConfig(ensemble=2, epochs=20, patience=4) if quick
+                           else TrainConfig(ensemble=3))
+    ecfg = explain_config or ExplainConfig()
     levels, forcing, wells = load_seppe(folder, SEPPE_QUICK_FILTERS if quick else None)
     roles = Roles(precip="precip", pet="pet", pumping="pumping")
     records, skipped = prepare_wells(levels, forcing, roles, list(wells["well_id"]), warmup_days=cfg.lookback)
@@ -198,7 +203,7 @@ def seppe_case(quick=False, train_config=None, explain_config=None):
     train_seconds = time.perf_counter() - t0
     no_frost = pd.DataFrame(columns=["well_id", "winter", "freeze_start", "thaw_start", "thaw_end"])
     t1 = time.perf_counter()
-    ne = explain.explain_records(result, records, roles, periods=no_frost, config=ecfg)
+    ne = explain_records(result, records, roles, periods=no_frost, config=ecfg)
     seconds = time.perf_counter() - t1
     labels = {w: pd.Series("unfrozen", index=r.frame.index) for w, r in records.items()}
     dyn = dynamics.classify_network(ne.attribution, result.simulation, periods=labels)

@@ -19,7 +19,8 @@ TARGET_SECONDS = 20 * 60
 
 def run(quick=False, wells=None, config=None):
     ensure_importable()
-    from groundwater_lstm.core.model.training import TrainConfig, train_network
+    from groundwater_lstm.core.model.training import train_network
+    from groundwater_lstm.core.model.config import TrainConfig
 
     cfg = config or TrainConfig()
     n = wells or (2 if quick else 8)

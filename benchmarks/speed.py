@@ -57,7 +57,7 @@ def run(quick=False, config=None, wells=WELLS):
     0.05, so the case also reports the equal-skill point: the fewest members of ours (up to the configured
     ensemble) whose median test NSE reaches the sliding-window median, and how much faster that still is."""
     ensure_importable()
-    from groundwater_lstm.core.model.training import TrainConfig
+    from groundwater_lstm.core.model.config import TrainConfig
 
     base = config or TrainConfig()
     ours = base.replace(ensemble=1)

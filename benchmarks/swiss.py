@@ -12,7 +12,8 @@ QUICK_WELLS = ("Ermensee", "Gossau", "Davos")
 
 def run(quick=False, wells=None, config=None):
     ensure_importable()
-    from groundwater_lstm.core.model.training import TrainConfig, train_network
+    from groundwater_lstm.core.model.training import train_network
+    from groundwater_lstm.core.model.config import TrainConfig
 
     data = datasets.load_swiss(wells=wells or (QUICK_WELLS if quick else None))
     if data is None:

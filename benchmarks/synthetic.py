@@ -8,7 +8,8 @@ from .common import Timer, cpu_seconds, ensure_importable, executor, per_well, s
 
 def run(quick=False, wells=None, years=None, config=None):
     ensure_importable()
-    from groundwater_lstm.core.model.training import TrainConfig, train_network
+    from groundwater_lstm.core.model.training import train_network
+    from groundwater_lstm.core.model.config import TrainConfig
 
     cfg = config or TrainConfig()
     wells = wells or (4 if quick else 24)

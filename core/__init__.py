@@ -2,11 +2,11 @@
 
     inputs/       read and check the wells, levels and forcing tables; gridded forcing at the wells
     hydrology/    freeze-thaw periods, derived inputs (snow, evaporation), the synthetic aquifer network
-    model/        the LSTM, its training, the model folder, the fan-out over wells
-    explanation/  expected gradients per period, the dominant drivers, the dynamics types
+    model/        the LSTM, its config, fitting and trained model, the model folder, the fan-out over wells
+    explanation/  expected gradients per period (one well, the network), dominant drivers, dynamics types
     evaluation/   the scores (NSE, KGE, ...)
-    outputs/      the HTML report and its figures
-    pipeline      the stages in order; vocabulary: the words they share
+    outputs/      the figures and the self-contained HTML report
+    pipeline      the stages in order; vocabulary: the words they share; runs: runs of equal values
 
 The public API, used by notebooks and by the processing algorithms alike::
 
@@ -25,7 +25,7 @@ from .inputs.roles import Roles  # noqa: F401
 _API = {
     "train": "pipeline", "simulate": "pipeline", "explain": "pipeline", "explain_folder": "pipeline",
     "classify": "pipeline", "analyse": "pipeline", "calendars": "pipeline", "Analysis": "pipeline",
-    "TrainConfig": "model.training", "ExplainConfig": "explanation.attribution",
+    "TrainConfig": "model.config", "ExplainConfig": "explanation.config",
     "DynamicsConfig": "explanation.dynamics", "PeriodConfig": "hydrology.periods",
     "FeatureConfig": "hydrology.features", "create_network": "hydrology.synthetic",
     "load_network": "model.store", "save_network": "model.store", "write_report": "outputs.report",

@@ -32,7 +32,7 @@ class Settings:
     def refuse_unknown(cls, keys):
         unknown = sorted(set(keys) - set(cls.names()))
         if unknown:
-            raise InputError(f"{cls.__name__} has no setting {', '.join(map(repr, unknown))}", field=unknown[0],
+            raise InputError(f"{cls.__name__} has no setting {', '.join(map(repr, unknown))}", setting=unknown[0],
                              fix=f"use one of {', '.join(cls.names())}")
 
     @classmethod

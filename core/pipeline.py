@@ -14,37 +14,32 @@ import numpy as np
 import pandas as pd
 
 from .inputs import tables as data
+from .inputs.values import NODATA_CODES
 from .hydrology import periods
 from .errors import InputError
 from .inputs.ids import normalise_id
+from .vocabulary import SCORE_FIELDS
 
-WELL_FIELDS = ("status", "n_obs", "nse_train", "nse_val", "nse_test", "kge_test", "rmse_test", "bias_test")
+WELL_FIELDS = ("status", "n_obs", *SCORE_FIELDS)
 
 
 def period_labels(records, roles, calendar=None, config=None, log=None):
     """Freezing / thawing / unfrozen label per day, per well: dict well_id -> Series (None without temperature
-    and without a calendar). ``calendar``: a PERIODS table (well_id, winter, freeze_start, thaw_start, thaw_end)
+    and without a calendar). ``calendar``: a `calendar` table (well_id, winter, freeze_start, thaw_start, thaw_end)
     that overrides the one computed from each well's temperature."""
-    if calendar is not None:
-        cal = periods.parse_calendar(calendar)
-        out = {}
-        for w, rec in records.items():
-            mine = cal[cal["well_id"] == normalise_id(w)] if "well_id" in cal.columns else cal
-            if mine.empty and log:
-                log(f"well '{w}': no winter in the PERIODS table: every day counts as unfrozen")
-            out[w] = periods.label_days(rec.frame.index, mine)
-        return out
-    if not roles.temp:
+    if calendar is None and not roles.temp:
         return None
-    return {w: periods.label_days(rec.frame.index, periods.freeze_thaw_calendar(rec.frame["temp"], config))
+    cal = None if calendar is None else periods.parse_calendar(calendar)
+    return {w: periods.label_well(rec.frame.index, well_id=w, calendar=cal, config=config, log=log,
+                                  temperature=None if cal is not None else rec.frame["temp"])
             for w, rec in records.items()}
 
 
 def calendars(records, roles, config=None):
     """The freeze-thaw calendar of every well as one table (well_id, winter, freeze_start, thaw_start, thaw_end)."""
     if not roles.temp:
-        raise InputError("the freeze-thaw calendar needs air temperature", field="TEMP_FIELD",
-                         fix="give TEMP_FIELD, or a PERIODS table")
+        raise InputError("the freeze-thaw calendar needs air temperature", setting="roles.temp",
+                         fix="give the air temperature (`roles.temp`), or a `calendar` table")
     frames = [periods.freeze_thaw_calendar(rec.frame["temp"], config).assign(well_id=w)
               for w, rec in records.items()]
     cols = ["well_id", "winter", "freeze_start", "thaw_start", "thaw_end"]
@@ -129,15 +124,16 @@ class TrainingRun:
 
 def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id", "date", "level"),
           forcing_id_col=None, forcing_date_col="date", calendar=None, period_config=None, executor=None,
-          log=None, progress=None, is_canceled=None, nodata=data.NODATA_CODES):
+          log=None, progress=None, is_canceled=None, nodata=NODATA_CODES):
     """Validate, train every well and score it. ``wells``: frame with ``well_id`` and optionally ``lat``.
     ``nodata``: the values that mean "no value" in the levels and every driver.
 
     Progress: 0-5 % validation, 5-100 % training.
     """
     from .model import training
+    from .model.config import TrainConfig
 
-    config = (config or training.TrainConfig()).validate()
+    config = (config or TrainConfig()).validate()
     well_ids = [normalise_id(w) for w in wells["well_id"]]
     lats = _latitudes(wells)
     if progress:
@@ -165,7 +161,7 @@ def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id"
 
 def simulate(model_folder, wells, forcing, roles, *, levels=None, level_fields=("well_id", "date", "level"),
              forcing_id_col=None, forcing_date_col="date", calendar=None, period_config=None, log=None,
-             progress=None, is_canceled=None, nodata=data.NODATA_CODES):
+             progress=None, is_canceled=None, nodata=NODATA_CODES):
     """Run stored models on (new) forcing: every day after the warm-up, past the last observation too.
 
     Returns (simulation DataFrame, skipped dict). Observed levels, when given, are joined for comparison.
@@ -201,15 +197,16 @@ def explain(trained, records, roles, config=None, *, calendar=None, period_confi
     trained: well_id -> TrainedWell (from ``train(...).result.trained`` or ``store.load_network(...).trained``);
     records: well_id -> data.WellRecord covering the trained span.
     """
-    from .explanation import attribution as eg
+    from .explanation.network import explain_network
     from .explanation.shares import share_fields
 
     labels = period_labels(records, roles, calendar, period_config, log)
     if labels is None:
         raise InputError("the explanation is per freeze-thaw period, and there is no air temperature to find "
-                         "the periods from", field="TEMP_FIELD", fix="give TEMP_FIELD or a PERIODS table")
+                         "the periods from", setting="roles.temp",
+                         fix="give the air temperature (`roles.temp`) or a `calendar` table")
     feats = features_for(records, trained, roles)
-    result = eg.explain_network({w: t for w, t in trained.items() if w in feats}, feats, labels, config=config,
+    result = explain_network({w: t for w, t in trained.items() if w in feats}, feats, labels, config=config,
                                 progress=progress, is_canceled=is_canceled)
     for w, reason in result.skipped.items():
         if log:
@@ -227,7 +224,7 @@ def explain(trained, records, roles, config=None, *, calendar=None, period_confi
 
 def explain_folder(model_folder, wells, forcing, roles, config=None, *, forcing_id_col=None,
                    forcing_date_col="date", calendar=None, period_config=None, log=None, progress=None,
-                   is_canceled=None, nodata=data.NODATA_CODES):
+                   is_canceled=None, nodata=NODATA_CODES):
     """``explain`` for a model folder and a forcing table: (NetworkExplanation, skipped dict)."""
     net, usable, skipped = _stored_models(model_folder, wells, forcing, roles)
     lats = _latitudes(wells)
@@ -277,7 +274,7 @@ class Analysis:
 def analyse(wells, levels, forcing, roles, config=None, explain_config=None, dynamics_config=None, *,
             level_fields=("well_id", "date", "level"), forcing_id_col=None, forcing_date_col="date",
             calendar=None, period_config=None, executor=None, log=None, progress=None, is_canceled=None,
-            nodata=data.NODATA_CODES):
+            nodata=NODATA_CODES):
     """Train, explain and classify every well: an ``Analysis``. The explanation draws with the training seed
     unless ``explain_config`` says otherwise. Progress: 0-67 % training, 67-100 % explanation."""
     from .explanation.config import ExplainConfig
@@ -290,7 +287,7 @@ def analyse(wells, levels, forcing, roles, config=None, explain_config=None, dyn
                 executor=executor, log=log, progress=part(0.0, 2 / 3), is_canceled=is_canceled, nodata=nodata)
     if not run.result.trained:
         raise InputError("no well could be trained: " + "; ".join(
-            f"{w}: {r}" for w, r in list(run.skipped.items())[:5]), field="LEVELS", fix="see each well's reason above")
+            f"{w}: {r}" for w, r in list(run.skipped.items())[:5]), setting="levels", fix="see each well's reason above")
     if explain_config is None:
         explain_config = ExplainConfig(seed=run.result.config.seed)
     explanation = explain(run.result.trained, run.records, roles, explain_config, calendar=calendar,

@@ -22,6 +22,7 @@ SEASON = "season"  # the day-of-year input: part of the model, never a driver of
 # -- the freeze-thaw periods ---------------------------------------------------------------------------------------
 PERIODS = ("freezing", "thawing", "unfrozen")
 PERIOD_FIELDS = {"freezing": "dom_frz", "thawing": "dom_thw", "unfrozen": "dom_unf"}  # dominant driver per period
+DOMINANT_FIELDS = ("dom_drv", *PERIOD_FIELDS.values())  # over the whole record, then per period
 PERIOD_COLOURS = {"freezing": "#56B4E9", "thawing": "#E69F00", "unfrozen": "#8c8c8c", "all": "#444444"}
 WINTER_START_MONTH = 7  # a winter runs from 1 July to 30 June and is named by the year it starts in
 
@@ -29,6 +30,9 @@ WINTER_START_MONTH = 7  # a winter runs from 1 July to 30 June and is named by t
 SPLITS = ("train", "val", "test")
 SPLIT_LABELS = {"train": "training", "val": "validation", "test": "test"}
 SPLIT_COLOURS = {"train": "#bdbdbd", "val": "#F0E442", "test": "#CC79A7"}
+# the hydrograph: the same colours in the report and the well inspector
+SERIES_COLOURS = {"observed": "#000000", "simulated": "#D55E00", "spread": "#555555"}
+SCORE_FIELDS = ("nse_train", "nse_val", "nse_test", "kge_test", "rmse_test", "bias_test")  # on each well
 
 # -- the dynamics types ---------------------------------------------------------------------------------------------
 TYPES = ("infiltration-evaporation", "infiltration-runoff", "extraction")

@@ -18,17 +18,14 @@ How a run records its outputs (the contract ``analysewells`` / ``trainwells`` / 
                     meaning that layer of this same GeoPackage)
    attribution      layer URI of the attribution table (same forms)
    periods          layer URI of the freeze-thaw calendar table (same forms)
-   well_id_field    optional: the wells layer's ID field when it is not ``well_id``
+   well_id_field    the wells layer's ID field (the run's ID field: ``well_id`` unless the user chose another)
    wells            optional: the wells layer's name inside the GeoPackage (several layers may share one
                     GeoPackage; the record is read whichever of them is selected)
    ===============  =======================================================================================
 
    Keys the run did not produce (a training-only run has no ``attribution``) are left out or left empty.
-3. The model folder's ``manifest.json`` carries the same keys in an object ``"outputs"``
-   (``{"outputs": {"simulation": ..., "attribution": ..., "periods": ...}}``, relative paths relative to the
-   model folder). It fills in whatever the ``gwlstm_run`` table lacks, so a layer that records only its
-   ``model_folder`` still finds its tables.
-4. Layers that are not GeoPackages may carry the same keys as layer custom properties ``gwlstm_run/<key>``.
+``analysewells`` writes this record (processing/run_record.py); a layer without it (the output of
+``trainwells``, or a copy saved elsewhere) still shows its metrics and type from the fields.
 
 Tables: simulation ``well_id, date, observed, simulated, lower, upper, split, period``; attribution
 ``well_id, period, driver, mean_signed, mean_abs, share``; periods ``well_id, winter, freeze_start,
@@ -38,7 +35,6 @@ A layer with neither a run record nor the output fields is not an analysis outpu
 returns None and a short explanation instead of raising.
 """
 import datetime as _dt
-import json
 import math
 import os
 import sqlite3
@@ -53,17 +49,14 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
 from ..core.inputs.ids import normalise_id
+from ..core.runs import runs as core_runs
+from ..core.vocabulary import DOMINANT_FIELDS, SCORE_FIELDS
 from ..processing import compat
+from ..processing.run_record import RUN_TABLE
 
-RUN_TABLE = "gwlstm_run"
-MANIFEST = "manifest.json"
-KEYS = ("model_folder", "simulation", "attribution", "periods", "well_id_field", "wells")
 TABLE_KEYS = ("simulation", "attribution", "periods")
-PROPERTY_PREFIX = "gwlstm_run/"
 WELL_ID = "well_id"
-OUTPUT_FIELDS = ("status", "n_obs", "nse_train", "nse_val", "nse_test", "kge_test", "rmse_test", "bias_test",
-                 "dom_drv", "dom_frz", "dom_thw", "dom_unf", "eg_qual", "dyn_type", "dyn_conf")
-METRIC_FIELDS = ("nse_train", "nse_val", "nse_test", "kge_test", "rmse_test", "bias_test")
+OUTPUT_FIELDS = ("status", "n_obs", *SCORE_FIELDS, *DOMINANT_FIELDS, "eg_qual", "dyn_type", "dyn_conf")
 
 NOT_AN_OUTPUT = (
     "'{name}' is not a Groundwater LSTM analysis output: it has no '{table}' record and no "
@@ -191,20 +184,6 @@ def resolve_table_uri(value, base_dir, gpkg=""):
     return f"{path}{sep}{options}"
 
 
-def read_manifest_outputs(model_folder):
-    """The ``outputs`` object of ``<model_folder>/manifest.json`` ({} when absent or unreadable)."""
-    if not model_folder:
-        return {}
-    manifest = os.path.join(model_folder, MANIFEST)
-    try:
-        with open(manifest, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError):
-        return {}
-    outputs = data.get("outputs") if isinstance(data, dict) else None
-    return {str(k): ("" if v is None else str(v)) for k, v in (outputs or {}).items()}
-
-
 def open_table(uri, name):
     """A QgsVectorLayer for ``uri`` (OGR), or None when it does not open."""
     if not uri:
@@ -254,16 +233,9 @@ class AttributionRow:
 
 def runs(dates, labels):
     """Contiguous spans [(label, first date, last date)] of equal non-empty labels along sorted ``dates``."""
-    spans = []
-    for d, lab in zip(dates, labels):
-        lab = (lab or "").strip().lower()
-        if spans and spans[-1][0] == lab and lab:
-            spans[-1][2] = d
-        elif lab:
-            spans.append([lab, d, d])
-        else:
-            spans.append(["", d, d])
-    return [tuple(s) for s in spans if s[0]]
+    labels = [(lab or "").strip().lower() for lab in labels]
+    starts, ends = core_runs(labels)
+    return [(labels[s], dates[s], dates[e]) for s, e in zip(starts, ends) if labels[s]]
 
 
 # ---------------------------------------------------------------------------------------------- output
@@ -278,13 +250,7 @@ class AnalysisOutput:
         self.notes = list(notes or [])
         self.well_field = self.record.get("well_id_field") or WELL_ID
         self.model_folder = resolve_path(self.record.get("model_folder", ""), base_dir)
-        manifest = read_manifest_outputs(self.model_folder)
-        self.uris = {}
-        for key in TABLE_KEYS:
-            uri = resolve_table_uri(self.record.get(key, ""), base_dir, gpkg)
-            if not uri and manifest.get(key):
-                uri = resolve_table_uri(manifest[key], self.model_folder, gpkg)
-            self.uris[key] = uri
+        self.uris = {key: resolve_table_uri(self.record.get(key, ""), base_dir, gpkg) for key in TABLE_KEYS}
         self._tables = {}
 
     # -- tables
@@ -431,16 +397,7 @@ class AnalysisOutput:
 
 def output_fields_present(layer, well_field=WELL_ID):
     names = set(layer.fields().names())
-    return well_field in names and "status" in names and bool(names & set(METRIC_FIELDS))
-
-
-def _record_of_layer(layer, gpkg):
-    record = read_run_table(gpkg) if gpkg else {}
-    for key in KEYS:
-        value = layer.customProperty(PROPERTY_PREFIX + key)
-        if value and not record.get(key):
-            record[key] = str(value)
-    return record
+    return well_field in names and "status" in names and bool(names & set(SCORE_FIELDS))
 
 
 def open_output(layer):
@@ -456,7 +413,7 @@ def open_output(layer):
                       f"'Analyse wells' or 'Train wells' (Processing toolbox > Groundwater LSTM).")
     gpkg = layer_path(layer)
     gpkg = gpkg if is_geopackage(gpkg) else ""
-    record = _record_of_layer(layer, gpkg)
+    record = read_run_table(gpkg) if gpkg else {}
     well_field = record.get("well_id_field") or WELL_ID
     has_fields = output_fields_present(layer, well_field)
     if not record and not has_fields:

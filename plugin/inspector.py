@@ -26,7 +26,7 @@ from qgis.PyQt.QtWidgets import (
 from ..processing import compat
 from ..processing.compat import QAction
 from ..processing.provider import ICON
-from ..core.vocabulary import PERIOD_COLOURS, PERIODS, SPLIT_COLOURS, SPLIT_LABELS
+from ..core.vocabulary import PERIOD_COLOURS, PERIODS, SERIES_COLOURS, SPLIT_COLOURS, SPLIT_LABELS
 from . import analysis_output as ao
 
 MENU = "&Groundwater LSTM"
@@ -334,11 +334,11 @@ class WellInspectorDock(QgsDockWidget):
             ax.axvspan(start, end + day, color=PERIOD_COLOURS.get(period, "#cccccc"), alpha=0.14, lw=0,
                        label=label, zorder=0)
         if series.has_band():
-            ax.fill_between(series.dates, series.lower, series.upper, color="#e07a5f", alpha=0.28, lw=0,
+            ax.fill_between(series.dates, series.lower, series.upper, color=SERIES_COLOURS["spread"], alpha=0.28, lw=0,
                             label="ensemble spread", zorder=1)
-        ax.plot(series.dates, series.simulated, color="#c0392b", lw=1.1, label="simulated", zorder=3)
+        ax.plot(series.dates, series.simulated, color=SERIES_COLOURS["simulated"], lw=1.1, label="simulated", zorder=3)
         od, ov = series.observed_points()
-        ax.plot(od, ov, ls="none", marker="o", ms=2.2, color="#1f2d3d", label="observed", zorder=4)
+        ax.plot(od, ov, ls="none", marker="o", ms=2.2, color=SERIES_COLOURS["observed"], label="observed", zorder=4)
         for i, (split, start, end) in enumerate(ao.runs(series.dates, series.split)):
             ax.axvspan(start, end + day, ymin=0.965, ymax=1.0, color=SPLIT_COLOURS.get(split, "#999999"), lw=0,
                        zorder=5)

@@ -215,7 +215,22 @@ class InstallerDialog(QDialog):
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(intro)
+        layout.addLayout(self._form(python, gpu))
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        pip_there = importlib.util.find_spec("pip") is not None
+        self._command_views(layout, mono, pip_there)
+        self._run_area(layout, mono)
+        self.blocked = self.needs_venv and not pip_there
+        if self.blocked:
+            self.install_button.setToolTip("This Python has no pip: use the venv commands above")
+        self.too_old = pip_command.python_problem(sys.version_info, self.platform)
+        if self.too_old:  # pip would only fail after minutes: say why at once
+            self.blocked = True
+            self.status_label.setText(self.too_old[0].upper() + self.too_old[1:] + ".")
+            self.install_button.setToolTip(self.too_old)
 
+    def _form(self, python, gpu):
+        """Which Python, where to, which packages and which torch build."""
         form = QFormLayout()
         self.python_edit = QLineEdit(python or qgis_python() or "")
         self.python_edit.setPlaceholderText("QGIS's Python was not found: type its path")
@@ -238,9 +253,10 @@ class InstallerDialog(QDialog):
                                      else "macOS wheels are CPU/MPS builds")
         self.cuda_box.toggled.connect(self.update_command)
         form.addRow("", self.cuda_box)
-        layout.addLayout(form)
+        return form
 
-        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    def _command_views(self, layout, mono, pip_there):
+        """The pip command, and the venv commands where the system Python refuses pip."""
         layout.addWidget(QLabel("Command"))
         self.command_view = QPlainTextEdit()
         self.command_view.setReadOnly(True)
@@ -250,7 +266,6 @@ class InstallerDialog(QDialog):
 
         self.venv_box = QGroupBox("Linux system QGIS (Debian/Ubuntu): use a virtual environment")
         vlay = QVBoxLayout(self.venv_box)
-        pip_there = importlib.util.find_spec("pip") is not None
         self.venv_note = (
             "# This QGIS runs on the system Python, which refuses pip installs (externally-managed-environment)"
             + (" and has no pip" if not pip_there else "") + ".\n# Run these lines in a terminal and start QGIS "
@@ -266,6 +281,8 @@ class InstallerDialog(QDialog):
         self.venv_box.setVisible(self.needs_venv)
         layout.addWidget(self.venv_box)
 
+    def _run_area(self, layout, mono):
+        """Progress, pip's output, the status line and the buttons."""
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
@@ -295,14 +312,6 @@ class InstallerDialog(QDialog):
         row.addStretch(1)
         row.addWidget(buttons)
         layout.addLayout(row)
-        self.blocked = self.needs_venv and not pip_there
-        if self.blocked:
-            self.install_button.setToolTip("This Python has no pip: use the venv commands above")
-        self.too_old = pip_command.python_problem(sys.version_info, self.platform)
-        if self.too_old:  # pip would only fail after minutes: say why at once
-            self.blocked = True
-            self.status_label.setText(self.too_old[0].upper() + self.too_old[1:] + ".")
-            self.install_button.setToolTip(self.too_old)
 
     @staticmethod
     def _lines_height(edit, lines):

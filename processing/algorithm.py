@@ -18,6 +18,7 @@ from . import dependencies
 from ..core.errors import Canceled, GroundwaterError, ModelFolderError
 from . import compat, preflight
 from .provider import ICON
+from .terms import in_parameters
 from .staging import StagedOutputs
 
 GROUPS = {
@@ -96,9 +97,10 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException("Canceled by the user; no output was written.")
         except GroundwaterError as exc:
             self._discard_outputs()
+            message = in_parameters(str(exc))
             # the core speaks of the model folder, the user chose it as MODEL_FOLDER
-            prefix = "MODEL_FOLDER: " if isinstance(exc, ModelFolderError) and "MODEL_FOLDER" not in str(exc) else ""
-            raise QgsProcessingException(prefix + str(exc)) from None
+            prefix = "MODEL_FOLDER: " if isinstance(exc, ModelFolderError) and "MODEL_FOLDER" not in message else ""
+            raise QgsProcessingException(prefix + message) from None
         except QgsProcessingException as exc:
             message = self._failed(str(exc))
             self._discard_outputs()

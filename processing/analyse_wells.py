@@ -15,6 +15,7 @@ from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .explain_drivers import add_explain_params, explain_config
 from .qgis_io import WellsLayout, fields_for, write_frame, write_wells
 from .train_wells import TRAIN_HELP, training_inputs
+from .terms import core_log
 
 # progress: training 0-60 %, explanation 60-90 %, classification and writing 90-95 %, report 95-100 %
 STEPS = {"train": (0, 60), "explain": (60, 90), "write": (90, 95), "report": (95, 100)}
@@ -68,33 +69,45 @@ class AnalyseWells(GroundwaterAlgorithm):
 
     def execute(self, parameters, context, feedback):
         from ..core import pipeline
-        from ..core.outputs import report
 
         t0 = time.perf_counter()
         source, id_field, inputs = training_inputs(self, parameters, context, feedback)
-        roles, config = inputs["roles"], inputs["config"]
         ex_config = explain_config(self, parameters, context)  # its seed is the training's SEED
         progress, is_canceled = core_callbacks(feedback, STEPS["train"][0], STEPS["explain"][1])
-        analysis = pipeline.analyse(**inputs, explain_config=ex_config, log=feedback.pushInfo, progress=progress,
+        analysis = pipeline.analyse(**inputs, explain_config=ex_config, log=core_log(feedback), progress=progress,
                                     is_canceled=is_canceled)
-        run, explanation, calendar = analysis.run, analysis.explanation, analysis.calendar
-        trained, sim = run.result.trained, analysis.simulation()
         feedback.setProgress(STEPS["write"][0])
         if feedback.isCanceled():
             raise Canceled()
         table = analysis.wells_table()  # every field of the three steps, for every well
-        folder = self.parameterAsString(parameters, "MODEL_FOLDER", context)
+        outputs = self._write_outputs(parameters, context, feedback, source, id_field, inputs, analysis, table)
+        self.close_sinks()  # the report and the post-processing step read the files
+        outputs.update(self._write_report(parameters, context, feedback, inputs, analysis, table, ex_config, t0))
+        outputs["MODEL_FOLDER"] = self.parameterAsString(parameters, "MODEL_FOLDER", context)
+        counts = table["dyn_type"].value_counts()
+        feedback.pushInfo("Dynamics types: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+        feedback.pushInfo(f"Analysis of {len(table)} wells done in {time.perf_counter() - t0:.0f} s.")
+        self._results, self._id_field = outputs, id_field
+        from . import styling
+        styling.attach_post_processor(context, outputs["OUTPUT"])
+        return outputs
+
+    def _write_outputs(self, parameters, context, feedback, source, id_field, inputs, analysis, table):
+        """The model folder, the wells layer and the tables (staged: complete or not at all)."""
         from ..core.model import store
-        store.save_network(self.stage_output(folder, folder=True), run.result, roles, config,
+
+        run, explanation = analysis.run, analysis.explanation
+        folder = self.parameterAsString(parameters, "MODEL_FOLDER", context)
+        store.save_network(self.stage_output(folder, folder=True), run.result, inputs["roles"], inputs["config"],
                            made_by=dependencies.made_by())
-        outputs = {"MODEL_FOLDER": folder}
+        outputs = {"TRAINED": len(run.result.trained)}
         layout = WellsLayout(source.fields(), table, log=feedback.pushInfo)
         sink, outputs["OUTPUT"] = self.create_sink(parameters, "OUTPUT", context, layout.fields, source.wkbType(),
                                                    source.sourceCrs())
         if not write_wells(source, id_field, table, sink, layout, feedback):
             raise Canceled()
-        for key, frame in (("SIMULATION", sim), ("ATTRIBUTION", explanation.attribution),
-                           ("PERIODS_OUTPUT", calendar), ("LAGS", explanation.lags)):
+        for key, frame in (("SIMULATION", analysis.simulation()), ("ATTRIBUTION", explanation.attribution),
+                           ("PERIODS_OUTPUT", analysis.calendar), ("LAGS", explanation.lags)):
             if frame is None or (key in ("PERIODS_OUTPUT", "LAGS") and not parameters.get(key)):
                 outputs[key] = None
                 continue
@@ -102,42 +115,38 @@ class AnalyseWells(GroundwaterAlgorithm):
             sink, outputs[key] = self.create_sink(parameters, key, context, f)
             if not write_frame(frame, sink, f, feedback):
                 raise Canceled()
-        outputs["TRAINED"] = len(trained)
-        del sink
-        self.close_sinks()  # the report and the post-processing step read the files
+        return outputs
 
-        # the report
-        feedback.setProgressText("Writing the report")
-        from .well_report import map_png_of
+    def _write_report(self, parameters, context, feedback, inputs, analysis, table, ex_config, t0):
+        """The map image and the HTML report."""
+        from ..core.model import store
+        from ..core.outputs import report
         from .map_image import frame_layer
+        from .well_report import map_png_of
+
+        feedback.setProgressText("Writing the report")
+        config, explanation = inputs["config"], analysis.explanation
         geo = inputs["wells"][["well_id", "lon", "lat"]].merge(table, on="well_id", how="left")
         map_png = map_png_of(frame_layer(geo, "EPSG:4326", x="lon", y="lat"), feedback)
         map_path = self.parameterAsFileOutput(parameters, "MAP_IMAGE", context) if parameters.get("MAP_IMAGE") else None
         if map_path and map_png:
             with open(self.stage_output(map_path), "wb") as fh:
                 fh.write(map_png)
-        outputs["MAP_IMAGE"] = map_path if map_png else None
         report_path = self.parameterAsFileOutput(parameters, "REPORT", context)
         run_info = {
             "inputs": {k: str(parameters.get(k)) for k in ("WELLS", "LEVELS", "FORCING")},
-            "roles": roles.columns(), "parameters": {**config.to_dict(), **ex_config.to_dict()},
+            "roles": inputs["roles"].columns(), "parameters": {**config.to_dict(), **ex_config.to_dict()},
             "seeds": {"training": [config.seed + k for k in range(config.ensemble)], "explanation": ex_config.seed},
             "versions": store.package_versions(**dependencies.made_by()),
-            "model folder": folder,
+            "model folder": self.parameterAsString(parameters, "MODEL_FOLDER", context),
             "time_taken_s": round(time.perf_counter() - t0, 1),
         }
         rp, rc = core_callbacks(feedback, *STEPS["report"])
-        report.write_report(self.stage_output(report_path), table, sim, explanation.attribution, calendar, explanation.lags,
-                            run_info=run_info, map_png=map_png, skipped=run.skipped, title="Groundwater LSTM analysis",
-                            progress=rp, is_canceled=rc)
-        outputs["REPORT"] = report_path
-        counts = table["dyn_type"].value_counts()
-        feedback.pushInfo("Dynamics types: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
-        feedback.pushInfo(f"Analysis of {len(table)} wells done in {time.perf_counter() - t0:.0f} s.")
-        self._results = outputs
-        from . import styling
-        styling.attach_post_processor(context, outputs["OUTPUT"])
-        return outputs
+        report.write_report(self.stage_output(report_path), table, analysis.simulation(), explanation.attribution,
+                            analysis.calendar, explanation.lags, run_info=run_info, map_png=map_png,
+                            skipped=analysis.run.skipped, title="Groundwater LSTM analysis", progress=rp,
+                            is_canceled=rc)
+        return {"MAP_IMAGE": map_path if map_png else None, "REPORT": report_path}
 
     def postProcessAlgorithm(self, context, feedback):  # noqa: N802
         # Headless runs load nothing, so the style goes into the output file itself (main thread, file closed).
@@ -155,7 +164,8 @@ class AnalyseWells(GroundwaterAlgorithm):
             if gpkg:
                 record = {"model_folder": outputs.get("MODEL_FOLDER"), "simulation": outputs.get("SIMULATION"),
                           "attribution": outputs.get("ATTRIBUTION"), "periods": outputs.get("PERIODS_OUTPUT"),
-                          "wells": dest.split("layername=")[-1] if "layername=" in dest else None}
+                          "wells": dest.split("layername=")[-1] if "layername=" in dest else None,
+                          "well_id_field": getattr(self, "_id_field", None)}
                 err = write_run_record(gpkg, record)
                 if err:
                     feedback.pushWarning(f"The run record for the well inspector could not be written: {err}")

@@ -10,6 +10,7 @@ from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm
 from .qgis_io import WellsLayout, source_to_frame, write_wells
+from .terms import core_log
 
 CLASSIFY_HELP = (
     "Classifies every explained well's groundwater dynamics type from its attribution signature: "
@@ -66,7 +67,7 @@ class ClassifyDynamics(GroundwaterAlgorithm):
 
         from ..core import pipeline
         from ..core.inputs.ids import normalise_id, normalise_ids
-        from ..core.inputs.tables import parse_dates
+        from ..core.inputs.values import parse_dates
 
         source, id_field, wells = params.read_wells(self, parameters, context, feedback)
         att = numeric(read_table(self, parameters, "ATTRIBUTION", context, feedback),
@@ -94,7 +95,7 @@ class ClassifyDynamics(GroundwaterAlgorithm):
                 sim = numeric(sim, ("observed", "simulated", "lower", "upper"))
                 sim["date"] = parse_dates(sim["date"])
                 sim["well_id"] = normalise_ids(sim["well_id"])
-        result = pipeline.classify(att, sim, log=feedback.pushInfo)
+        result = pipeline.classify(att, sim, log=core_log(feedback))
         table = result.wells_fields()
         layout = WellsLayout(source.fields(), table, log=feedback.pushInfo)
         sink, dest = self.create_sink(parameters, "OUTPUT", context, layout.fields, source.wkbType(),

@@ -12,6 +12,7 @@ from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .qgis_io import WellsLayout, fields_for, source_to_frame, write_frame, write_wells
+from .terms import core_log
 
 SPANS = ["test", "all"]
 EXPLAIN_HELP = (
@@ -98,7 +99,7 @@ class ExplainDrivers(GroundwaterAlgorithm):
         progress, is_canceled = core_callbacks(feedback, 0, 95)
         result, skipped = pipeline.explain_folder(
             folder, wells, forcing, roles, explain_config(self, parameters, context), forcing_id_col=f_id,
-            forcing_date_col=f_date, calendar=calendar, log=feedback.pushInfo, progress=progress,
+            forcing_date_col=f_date, calendar=calendar, log=core_log(feedback), progress=progress,
             is_canceled=is_canceled, nodata=params.read_nodata(self, parameters, context))
         return write_explanation(self, parameters, context, feedback, source, id_field, wells, result, skipped)
 

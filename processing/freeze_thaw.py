@@ -72,7 +72,7 @@ class FreezeThaw(GroundwaterAlgorithm):
         frame = source_to_frame(source, [c for c in (id_col, cols["FORCING_DATE_FIELD"], cols["TEMP_FIELD"]) if c],
                                 feedback)
         frame = frame.rename(columns={cols["FORCING_DATE_FIELD"]: "date"})
-        from ..core.inputs.tables import parse_dates, parse_numbers
+        from ..core.inputs.values import parse_dates, parse_numbers
 
         frame["date"] = parse_dates(frame["date"])
         frame[cols["TEMP_FIELD"]], _bad = parse_numbers(frame[cols["TEMP_FIELD"]])

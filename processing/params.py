@@ -76,7 +76,7 @@ def add_forcing(alg):
     alg.addParameter(QgsProcessingParameterField(
         "OTHER_FIELDS", alg.tr("Other driver fields"), None, "FORCING", compat.FIELD_ANY,
         allowMultiple=True, optional=True))
-    from ..core.inputs.tables import NODATA_CODES  # here, not at import: the provider loads without pandas too
+    from ..core.inputs.values import NODATA_CODES  # here, not at import: the provider loads without pandas too
 
     alg.addParameter(compat.advanced(QgsProcessingParameterString(
         "NODATA", alg.tr("NoData codes in levels and drivers (separated by ;, empty: none)"),
@@ -85,7 +85,7 @@ def add_forcing(alg):
 
 def read_nodata(alg, parameters, context):
     """The NoData codes (floats) of NODATA; the core's defaults when the parameter is left out."""
-    from ..core.inputs.tables import NODATA_CODES
+    from ..core.inputs.values import NODATA_CODES
 
     if "NODATA" not in parameters:
         return NODATA_CODES
@@ -207,7 +207,7 @@ def read_forcing(alg, parameters, context, feedback):
 
 def train_config(alg, parameters, context):
     """A TrainConfig from the LSTM parameters; empty ones keep the core's defaults."""
-    from ..core.model.training import TrainConfig
+    from ..core.model.config import TrainConfig
 
     changes = {}
     for name, key, cast in (("LOOKBACK", "lookback", int), ("HIDDEN", "hidden", int), ("EPOCHS", "epochs", int),
@@ -245,7 +245,7 @@ def check_lstm(alg, parameters, context):
 
 def check_split_dates(alg, parameters, context):
     """(ok, message) for VAL_START / TEST_START before a long run starts."""
-    from ..core.inputs.tables import date_text
+    from ..core.inputs.values import date_text
 
     for name in ("VAL_START", "TEST_START"):
         text = alg.parameterAsString(parameters, name, context).strip()

@@ -19,6 +19,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
 from . import compat
+from .terms import in_parameters
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 
@@ -110,6 +111,8 @@ def fields_for(frame, types=None):
 def _cell(value, kind):
     if value is None:
         return None
+    if isinstance(value, str):
+        return in_parameters(value)  # a well's status or reason says a setting as the user knows it
     if isinstance(value, float) and math.isnan(value):
         return None
     if value is pd.NaT:

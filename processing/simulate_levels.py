@@ -11,6 +11,7 @@ from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .qgis_io import fields_for, require_fields, source_to_frame, write_frame
+from .terms import core_log
 
 
 class SimulateLevels(GroundwaterAlgorithm):
@@ -64,7 +65,7 @@ class SimulateLevels(GroundwaterAlgorithm):
         folder = self.parameterAsFile(parameters, self.MODEL_FOLDER, context)
         progress, is_canceled = core_callbacks(feedback, 0, 90)
         sim, skipped = pipeline.simulate(folder, wells, forcing, roles, levels=levels, level_fields=level_fields,
-                                         forcing_id_col=f_id, forcing_date_col=f_date, log=feedback.pushInfo,
+                                         forcing_id_col=f_id, forcing_date_col=f_date, log=core_log(feedback),
                                          progress=progress, is_canceled=is_canceled,
                                          nodata=params.read_nodata(self, parameters, context))
         fields = fields_for(sim)

@@ -10,6 +10,7 @@ from . import compat, dependencies
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .qgis_io import WellsLayout, fields_for, write_frame, write_wells
+from .terms import core_log
 
 TRAIN_HELP = (
     "Trains one LSTM per well that simulates its daily groundwater level from the drivers, and scores it.\n\n"
@@ -49,7 +50,7 @@ def train_from_parameters(alg, parameters, context, feedback, lo=0.0, hi=100.0):
 
     source, id_field, inputs = training_inputs(alg, parameters, context, feedback)
     progress, is_canceled = core_callbacks(feedback, lo, hi)
-    run = pipeline.train(**inputs, log=feedback.pushInfo, progress=progress, is_canceled=is_canceled)
+    run = pipeline.train(**inputs, log=core_log(feedback), progress=progress, is_canceled=is_canceled)
     return source, id_field, inputs["roles"], run, inputs["config"]
 
 

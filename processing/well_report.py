@@ -143,53 +143,19 @@ class WellReport(GroundwaterAlgorithm):
 
     def execute(self, parameters, context, feedback):
         from ..core.outputs import report
-        from ..core.inputs.ids import normalise_ids
 
         t0 = time.perf_counter()
         wells_layer = self.parameterAsVectorLayer(parameters, self.WELLS, context)
         wells_source = self.parameterAsSource(parameters, self.WELLS, context)
         if wells_source is None:
             raise QgsProcessingException("The wells layer could not be loaded (WELLS).")
-        frames = {}
-        for step, key in enumerate((self.SIMULATION, self.ATTRIBUTION, self.PERIODS, self.LAGS)):
-            source = self.parameterAsSource(parameters, key, context)
-            if source is None:
-                if key in (self.SIMULATION, self.ATTRIBUTION):
-                    raise QgsProcessingException(f"The {key.lower()} table could not be loaded ({key}).")
-                frames[key] = None
-                continue
-            feedback.setProgressText(f"Reading the {key.lower()} table")
-            frames[key] = source_to_frame(source, feedback=feedback)
-            feedback.setProgress(2 + 3 * step)
-            if feedback.isCanceled():
-                return {}
-        wells = source_to_frame(wells_source, feedback=feedback)
-        id_field = (compat.parameter_as_fields(self, parameters, self.WELL_ID_FIELD, context) or ["well_id"])[0]
-        if id_field not in wells.columns:
-            raise QgsProcessingException(
-                f"WELL_ID_FIELD: the wells layer has no field '{id_field}'. Fields present: "
-                f"{', '.join(wells.columns) or '(none)'}. Fix: choose the wells' ID field (the one the run that "
-                "wrote them was given).")
-        if id_field != "well_id":
-            wells = wells.drop(columns=["well_id"], errors="ignore").rename(columns={id_field: "well_id"})
-        wells["well_id"] = normalise_ids(wells["well_id"])
-        for key, needed in TABLE_FIELDS.items():
-            frame = frames[key]
-            if frame is None:
-                continue
-            missing = [c for c in needed if c not in frame.columns]
-            if missing:
-                raise QgsProcessingException(
-                    f"{key}: the table has no field {', '.join(repr(c) for c in missing)}, so it is not "
-                    f"{TABLE_OF[key]}. Fields present: {', '.join(frame.columns) or '(none)'}. Fix: choose the "
-                    f"{TABLE_OF[key]} (an output of Analyse wells, Train wells or Explain drivers).")
-            if "well_id" in frame.columns:
-                frame["well_id"] = normalise_ids(frame["well_id"])
-
+        frames = self._tables(parameters, context, feedback)
+        if frames is None:
+            return {}
+        wells = self._wells(wells_source, parameters, context, feedback)
         feedback.setProgressText("Drawing the map")
         map_png = map_png_of(wells_source, feedback)
         feedback.setProgress(20)
-
         run_info = {"inputs": {
             "wells": safe_source(wells_layer) if wells_layer is not None else str(parameters.get(self.WELLS)),
             **{key.lower(): safe_source(parameters.get(key)) for key in
@@ -212,3 +178,50 @@ class WellReport(GroundwaterAlgorithm):
         feedback.pushInfo(f"Report: {summary['wells']} wells, {summary['figures']} well figures, "
                           f"{summary['bytes'] / 1e6:.1f} MB, written in {time.perf_counter() - t0:.1f} s: {path}")
         return {self.REPORT: path}
+
+    def _tables(self, parameters, context, feedback):
+        """The run's tables as frames, checked to be the tables they claim to be; None when canceled."""
+        from ..core.inputs.ids import normalise_ids
+
+        frames = {}
+        for step, key in enumerate((self.SIMULATION, self.ATTRIBUTION, self.PERIODS, self.LAGS)):
+            source = self.parameterAsSource(parameters, key, context)
+            if source is None:
+                if key in (self.SIMULATION, self.ATTRIBUTION):
+                    raise QgsProcessingException(f"The {key.lower()} table could not be loaded ({key}).")
+                frames[key] = None
+                continue
+            feedback.setProgressText(f"Reading the {key.lower()} table")
+            frames[key] = source_to_frame(source, feedback=feedback)
+            feedback.setProgress(2 + 3 * step)
+            if feedback.isCanceled():
+                return None
+        for key, needed in TABLE_FIELDS.items():
+            frame = frames[key]
+            if frame is None:
+                continue
+            missing = [c for c in needed if c not in frame.columns]
+            if missing:
+                raise QgsProcessingException(
+                    f"{key}: the table has no field {', '.join(repr(c) for c in missing)}, so it is not "
+                    f"{TABLE_OF[key]}. Fields present: {', '.join(frame.columns) or '(none)'}. Fix: choose the "
+                    f"{TABLE_OF[key]} (an output of Analyse wells, Train wells or Explain drivers).")
+            if "well_id" in frame.columns:
+                frame["well_id"] = normalise_ids(frame["well_id"])
+        return frames
+
+    def _wells(self, wells_source, parameters, context, feedback):
+        """The wells layer as a frame whose ``well_id`` is the chosen ID field, normalised as every reader does."""
+        from ..core.inputs.ids import normalise_ids
+
+        wells = source_to_frame(wells_source, feedback=feedback)
+        id_field = (compat.parameter_as_fields(self, parameters, self.WELL_ID_FIELD, context) or ["well_id"])[0]
+        if id_field not in wells.columns:
+            raise QgsProcessingException(
+                f"WELL_ID_FIELD: the wells layer has no field '{id_field}'. Fields present: "
+                f"{', '.join(wells.columns) or '(none)'}. Fix: choose the wells' ID field (the one the run that "
+                "wrote them was given).")
+        if id_field != "well_id":
+            wells = wells.drop(columns=["well_id"], errors="ignore").rename(columns={id_field: "well_id"})
+        wells["well_id"] = normalise_ids(wells["well_id"])
+        return wells

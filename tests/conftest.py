@@ -14,8 +14,10 @@ if not LINK.exists():
 if str(PLUGINS) not in sys.path:
     sys.path.insert(0, str(PLUGINS))
 CATALOGUE = ROOT / "tests" / "catalogue"  # the bad-input catalogue, shared by the processing and headless tiers
-if str(CATALOGUE) not in sys.path:
-    sys.path.insert(0, str(CATALOGUE))
+HELPERS = ROOT / "tests" / "helpers"  # test data shaped like the contract (report_frames)
+for folder in (CATALOGUE, HELPERS):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 try:  # keep each test to one thread: 2-core machines, and reproducible timing
     import torch

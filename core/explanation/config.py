@@ -40,15 +40,15 @@ class ExplainConfig(Settings):
 
     def check(self):
         if int(self.n_samples) < 1:
-            raise InputError(f"n_samples must be at least 1, got {self.n_samples}", field="N_SAMPLES",
+            raise InputError(f"n_samples must be at least 1, got {self.n_samples}", setting="n_samples",
                              fix="use the default 200")
         if int(self.days_per_period) < 0:
             raise InputError(f"days_per_period must be 0 (all days) or more, got {self.days_per_period}",
-                             field="DAYS_PER_PERIOD", fix="use the default 60, or 0 for all days")
+                             setting="days_per_period", fix="use the default 60, or 0 for all days")
         if self.span not in SPANS:
-            raise InputError(f"span must be one of {SPANS}, got {self.span!r}", field="SPAN")
+            raise InputError(f"span must be one of {SPANS}, got {self.span!r}", setting="span")
         if int(self.chunk_size) < 1 or int(self.baseline_windows) < 1:
-            raise InputError("chunk_size and baseline_windows must be positive", field="CHUNK_SIZE")
+            raise InputError("chunk_size and baseline_windows must be positive", setting="chunk_size")
 
 
 @dataclass

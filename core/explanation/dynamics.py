@@ -46,6 +46,7 @@ import pandas as pd
 from ..config import Settings
 from ..errors import InputError
 from ..evaluation.metrics import nse
+from ..runs import runs
 from ..vocabulary import PERIODS, SEASON, UNDETERMINED
 from .shares import overall_shares
 
@@ -136,8 +137,9 @@ def level_signature(sim: pd.DataFrame, min_years: int = 3, min_change: float = 0
         dates = s["date"].to_numpy()
         lv = level.to_numpy()
         # stretches of consecutive days with the same period label
-        new = np.r_[True, (per[1:] != per[:-1]) | (np.diff(dates).astype("timedelta64[D]").astype(int) != 1)]
-        sid = np.cumsum(new)
+        gap = np.r_[False, np.diff(dates).astype("timedelta64[D]").astype(int) != 1]
+        starts, ends = runs(per, breaks=gap)
+        sid = np.repeat(np.arange(len(starts)), ends - starts + 1)
         frame = pd.DataFrame({"sid": sid, "period": per, "lv": lv})
         g = frame.groupby("sid").agg(period=("period", "first"), first=("lv", "first"), last=("lv", "last"),
                                      low=("lv", "min"), n=("lv", "size"))
@@ -284,7 +286,7 @@ def classify_network(attribution_df: pd.DataFrame, simulation_df: Optional[pd.Da
     missing = need - set(attribution_df.columns)
     if missing:
         raise InputError(f"the attribution table lacks the column(s) {', '.join(sorted(missing))}",
-                         field=sorted(missing)[0], fix="give the ATTRIBUTION table that explaindrivers writes")
+                         field=sorted(missing)[0], fix="give the `attribution` table that the explanation writes")
     att = attribution_df.copy()
     att["well_id"] = att["well_id"].astype(str)
     if drivers is None:

@@ -194,14 +194,15 @@ def feature_drivers(roles: Roles, config: FeatureConfig = FeatureConfig()) -> Di
 
 
 def extraterrestrial_radiation(doy, lat_deg):
-    """FAO-56 (eq. 21) daily extraterrestrial radiation Ra in MJ m-2 day-1 for day of year ``doy``."""
+    """FAO-56 (eq. 21) daily extraterrestrial radiation Ra in MJ m-2 day-1 for day of year ``doy`` at latitude
+    ``lat_deg`` (degrees); the two broadcast against each other (one latitude per well, one doy per day)."""
     doy = np.asarray(doy, dtype=float)
-    phi = math.radians(float(lat_deg))
+    phi = np.deg2rad(np.asarray(lat_deg, dtype=float))
     dr = 1.0 + 0.033 * np.cos(2.0 * np.pi * doy / 365.0)
     delta = 0.409 * np.sin(2.0 * np.pi * doy / 365.0 - 1.39)
-    ws = np.arccos(np.clip(-math.tan(phi) * np.tan(delta), -1.0, 1.0))
-    ra = (24.0 * 60.0 / np.pi) * GSC * dr * (ws * math.sin(phi) * np.sin(delta)
-                                              + math.cos(phi) * np.cos(delta) * np.sin(ws))
+    ws = np.arccos(np.clip(-np.tan(phi) * np.tan(delta), -1.0, 1.0))
+    ra = (24.0 * 60.0 / np.pi) * GSC * dr * (ws * np.sin(phi) * np.sin(delta)
+                                              + np.cos(phi) * np.cos(delta) * np.sin(ws))
     return np.maximum(ra, 0.0)
 
 
@@ -279,26 +280,8 @@ def derive_features(frame: pd.DataFrame, roles: Roles, lat: Optional[float] = No
     ``frame`` must have a daily, gap-free DatetimeIndex and one column per driver name (a ``level`` column is
     ignored). Notes (such as the default latitude) go to ``log`` and to ``result.attrs['notes']``.
     """
-    if not isinstance(frame.index, pd.DatetimeIndex):
-        raise InputError("the frame has no date index", field="date", fix="index the frame by daily dates")
-    if len(frame) > 1:
-        steps = np.diff(frame.index.values.astype("datetime64[D]").astype(np.int64))
-        if (steps != 1).any():
-            raise InputError("the frame is not daily and gap-free", field="date",
-                             fix="prepare the frame with core.inputs.tables.prepare_wells")
+    drv = _driver_columns(frame, roles)
     plan = _plan(roles, config)
-    drv = {}
-    for d in roles.drivers():
-        if d not in frame.columns:
-            raise InputError(f"the frame has no column for the driver '{d}'", field=d,
-                             fix="prepare the frame with the same roles")
-        v = pd.to_numeric(frame[d], errors="coerce").to_numpy(dtype=float)
-        if not np.isfinite(v).all():
-            bad = frame.index[~np.isfinite(v)]
-            raise InputError(f"the driver '{d}' has missing or non-numeric values (first on "
-                             f"{bad[0]:%Y-%m-%d}, {len(bad)} days)", field=d,
-                             fix="fill the forcing gaps (core.inputs.tables.prepare_wells finds them)")
-        drv[d] = v
     out: Dict[str, np.ndarray] = dict(drv)
     notes = []
     if roles.precip and roles.temp:
@@ -318,6 +301,42 @@ def derive_features(frame: pd.DataFrame, roles: Roles, lat: Optional[float] = No
     if config.doy:
         angle = 2.0 * np.pi * (doy - 1) / 365.25
         out["doy_sin"], out["doy_cos"] = np.sin(angle), np.cos(angle)
+    _moving_means(out, drv, roles, config)
+    names = [n for n, _ in plan]
+    result = pd.DataFrame({n: out[n] for n in names}, index=frame.index, dtype=float)
+    result.attrs["notes"] = notes
+    if log is not None:
+        for n in notes:
+            log(n)
+    return result, {n: dict(w) for n, w in plan}
+
+
+def _driver_columns(frame, roles):
+    """Each driver's column as floats, checked: a daily, gap-free date index and no missing value."""
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        raise InputError("the frame has no date index", field="date", fix="index the frame by daily dates")
+    if len(frame) > 1:
+        steps = np.diff(frame.index.values.astype("datetime64[D]").astype(np.int64))
+        if (steps != 1).any():
+            raise InputError("the frame is not daily and gap-free", field="date",
+                             fix="prepare the frame with core.inputs.tables.prepare_wells")
+    drv = {}
+    for d in roles.drivers():
+        if d not in frame.columns:
+            raise InputError(f"the frame has no column for the driver '{d}'", field=d,
+                             fix="prepare the frame with the same roles")
+        v = pd.to_numeric(frame[d], errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(v).all():
+            bad = frame.index[~np.isfinite(v)]
+            raise InputError(f"the driver '{d}' has missing or non-numeric values (first on "
+                             f"{bad[0]:%Y-%m-%d}, {len(bad)} days)", field=d,
+                             fix="fill the forcing gaps (core.inputs.tables.prepare_wells finds them)")
+        drv[d] = v
+    return drv
+
+
+def _moving_means(out, drv, roles, config):
+    """The moving means of the water input, the evaporation, the river and the pumping, into ``out``."""
     if roles.precip:
         src = "liquid_input" if roles.temp else "precip"
         for w in config.windows:
@@ -332,10 +351,3 @@ def derive_features(frame: pd.DataFrame, roles: Roles, lat: Optional[float] = No
     if roles.column("pumping"):
         for w in _pumping_windows(config):
             out[f"pumping_mean{w}"] = _rolling(drv["pumping"], w)
-    names = [n for n, _ in plan]
-    result = pd.DataFrame({n: out[n] for n in names}, index=frame.index, dtype=float)
-    result.attrs["notes"] = notes
-    if log is not None:
-        for n in notes:
-            log(n)
-    return result, {n: dict(w) for n, w in plan}

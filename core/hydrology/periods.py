@@ -49,13 +49,14 @@ import pandas as pd
 
 from ..config import Settings
 from ..errors import InputError
-from ..inputs.ids import normalise_ids
+from ..inputs.ids import normalise_id, normalise_ids
+from ..runs import true_runs
 from ..vocabulary import WINTER_START_MONTH
 
 CALENDAR_COLUMNS = ("winter", "freeze_start", "thaw_start", "thaw_end")
 DATE_COLUMNS = ("freeze_start", "thaw_start", "thaw_end")
-_FIX = ("edit the PERIODS table so that, for each well, freeze_start < thaw_start <= thaw_end and every "
-        "winter ends (thaw_end) on or before the next winter's freeze_start, or leave PERIODS empty to compute "
+_FIX = ("edit the `calendar` table so that, for each well, freeze_start < thaw_start <= thaw_end and every "
+        "winter ends (thaw_end) on or before the next winter's freeze_start, or give no `calendar` to compute "
         "the calendar from air temperature")
 
 
@@ -128,13 +129,6 @@ def winter_of(dates, start_month=WINTER_START_MONTH):
     return np.where(dates.month >= int(start_month), dates.year, dates.year - 1).astype(int)
 
 
-def _runs(mask):
-    """Start and end (exclusive) indices of runs of True."""
-    m = np.concatenate(([False], np.asarray(mask, bool), [False]))
-    d = np.diff(m.astype(np.int8))
-    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
-
-
 def freeze_thaw_calendar(temp: pd.Series, config: PeriodConfig = None) -> pd.DataFrame:
     """One row per winter with freezing: ``winter``, ``freeze_start``, ``thaw_start``, ``thaw_end``.
 
@@ -159,7 +153,7 @@ def freeze_thaw_calendar(temp: pd.Series, config: PeriodConfig = None) -> pd.Dat
     for y in np.unique(season):
         idx = np.flatnonzero(season == y)
         i0, i1 = idx[0], idx[-1] + 1
-        starts, ends = _runs(cold[i0:i1])
+        starts, ends = true_runs(cold[i0:i1])
         long = (ends - starts) >= int(config.min_days)
         if not long.any():
             continue
@@ -206,6 +200,30 @@ def label_days(dates, calendar: pd.DataFrame) -> pd.Series:
     return pd.Series(lab, index=idx, name="period")
 
 
+def label_well(dates, *, well_id=None, temperature=None, calendar=None, config: PeriodConfig = None, log=None):
+    """The period of each day for one well: from a ``calendar`` table (this well's rows; a table without a
+    ``well_id`` column serves every well) or computed from the well's daily air ``temperature``.
+
+    A calendar with no rows for the well means no winter froze there: every day is unfrozen (said in the log).
+    Raises InputError when neither a calendar nor a temperature is given.
+    """
+    dates = pd.DatetimeIndex(pd.to_datetime(dates))
+    if calendar is not None:
+        cal = calendar
+        if "well_id" in cal.columns:
+            cal = cal[normalise_ids(cal["well_id"]) == normalise_id(well_id)]
+        if cal.empty and log is not None:
+            log(f"well '{well_id}': no winter in the `calendar` table: every day counts as unfrozen")
+    elif temperature is not None:
+        temp = temperature if isinstance(temperature, pd.Series) else pd.Series(np.asarray(temperature), index=dates)
+        cal = freeze_thaw_calendar(temp, config or PeriodConfig())
+    else:
+        raise InputError("freeze-thaw periods are needed but there is neither a temperature role nor a `calendar` "
+                         "table", well=well_id, setting="roles.temp",
+                         fix="give the air temperature (`roles.temp`) or a `calendar` table")
+    return pd.Series(np.asarray(label_days(dates, cal), dtype=object), index=dates, name="period")
+
+
 def network_calendar(forcing_long: pd.DataFrame, temp_col: str, id_col=None, well_ids=None,
                      config: PeriodConfig = None) -> pd.DataFrame:
     """The calendar of every well: ``well_id``, ``winter``, ``freeze_start``, ``thaw_start``, ``thaw_end``.
@@ -216,7 +234,7 @@ def network_calendar(forcing_long: pd.DataFrame, temp_col: str, id_col=None, wel
     config = config or PeriodConfig()
     if temp_col not in forcing_long.columns:
         raise InputError(f"the forcing table has no column '{temp_col}'", field=temp_col,
-                         fix="choose the air temperature field (TEMP_FIELD) or give a PERIODS table")
+                         fix="choose the air temperature field (`roles.temp`) or give a `calendar` table")
     if "date" not in forcing_long.columns:
         raise InputError("the forcing table has no 'date' column", field="date",
                          fix="give a date column in the forcing table")
@@ -237,7 +255,7 @@ def network_calendar(forcing_long: pd.DataFrame, temp_col: str, id_col=None, wel
             sub = forcing_long[keys == w]
             if sub.empty:
                 raise InputError("no air temperature for this well in the forcing table", well=w,
-                                 field=temp_col, fix="add the well's rows to the forcing table or give PERIODS")
+                                 field=temp_col, fix="add the well's rows to the forcing table or give a `calendar` table")
             series = pd.Series(sub[temp_col].to_numpy(), index=pd.to_datetime(sub["date"]))
             try:
                 cal = freeze_thaw_calendar(series, config)
@@ -281,7 +299,7 @@ def validate_calendar(df: pd.DataFrame) -> None:
     message names the well, the winter and the field, and says how to fix the table."""
     missing = [c for c in DATE_COLUMNS if c not in df.columns]
     if missing:
-        raise InputError(f"the PERIODS table lacks the column(s) {', '.join(missing)}", field=missing[0],
+        raise InputError(f"the `calendar` table lacks the column(s) {', '.join(missing)}", field=missing[0],
                          fix="give a table with well_id, winter, freeze_start, thaw_start, thaw_end (as the "
                              "freeze-thaw algorithm writes it)")
     has_well = "well_id" in df.columns

@@ -254,6 +254,51 @@ def run_tasks(executor, tasks, on_result, is_canceled=None, cancel_message="canc
         raise
 
 
+def map_wells(tasks, *, executor=None, progress=None, is_canceled=None, cancel_message="cancelled", done="done",
+              notes=None):
+    """One task per well through ``executor``, with one progress bar over all of them: the fan-out that training
+    and explanation share. Returns ``(ok, skipped)``: well -> value and well -> reason, in the order of ``tasks``.
+
+    ``tasks``: {well: (fn, args)}; a worker calls ``fn(*args, reporter)`` and it returns ``('ok', value)`` or
+    ``('skipped', reason)`` (``reporter.progress(well, fraction, message)`` and ``reporter.is_canceled()`` reach
+    back). ``notes(value)``: messages of a finished well for the progress text. None for ``executor`` picks
+    :func:`default_executor` and shuts it down at the end; the numbers do not depend on it.
+    """
+    keys = list(tasks)
+    own = executor is None
+    if own:
+        executor = default_executor(len(keys))
+    fractions = {k: 0.0 for k in keys}
+    last = [0.0]
+
+    def sink(key, frac, msg):
+        if key in fractions:
+            fractions[key] = max(fractions[key], float(frac))
+        if progress is not None and keys:
+            overall = sum(fractions.values()) / len(keys)
+            if overall >= last[0]:  # never backwards: the wells report out of order
+                last[0] = overall
+                progress(min(1.0, overall), msg)
+
+    reporter = executor.channel(sink, is_canceled)
+    ok, skipped = {}, {}
+
+    def on_result(key, result):
+        kind, value = result
+        (ok if kind == "ok" else skipped)[key] = value
+        for message in (notes(value) if notes is not None and kind == "ok" else ()):
+            sink(key, 1.0, message)
+        sink(key, 1.0, f"well {key}: {done if kind == 'ok' else 'skipped: ' + value}")
+
+    try:
+        run_tasks(executor, {k: (fn, (*args, reporter)) for k, (fn, args) in tasks.items()}, on_result,
+                  is_canceled, cancel_message)
+    finally:
+        if own:
+            executor.shutdown(wait=True)
+    return {k: ok[k] for k in keys if k in ok}, {k: skipped[k] for k in keys if k in skipped}
+
+
 def default_workers(n_tasks=None):
     n = min(2, available_cores())
     if n_tasks is not None:

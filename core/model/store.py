@@ -294,8 +294,9 @@ def load_network(folder):
     unknown format)."""
     import torch
 
-    from .network import WellLSTM
-    from .training import TrainConfig, TrainedWell
+    from .lstm import WellLSTM
+    from .trained import TrainedWell
+    from .config import TrainConfig
 
     folder = Path(folder)
     manifest = _read_manifest(folder)

@@ -646,7 +646,7 @@ CASES += [
     Case("empty-forcing-id-field", "weak", "trainwells", lambda ws: ws.train(FORCING_ID_FIELD=""), True,
          ("more than once", "well-ID field")),
     Case("wells-without-geometry", "weak", "trainwells", lambda ws: ws.train(), False, ("SN02", "geometry",
-                                                                                        "PET_FIELD"),
+                                                                                        "EVAP_FIELD"),
          prepare=both(_no_geometry, _no_pet), check=_status("SN02", "skipped", "geometry")),
     Case("users-own-status-fields", "weak", "trainwells", lambda ws: ws.train(), False, ("status_1", "n_obs_1"),
          prepare=_user_fields, check=_user_fields_check, headless=True),

@@ -4,11 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from groundwater_lstm.core.inputs.tables import date_text, parse_numbers, read_forcing, read_levels
+from groundwater_lstm.core.inputs.forcing import read_forcing
+from groundwater_lstm.core.inputs.levels import read_levels
+from groundwater_lstm.core.inputs.values import date_text, parse_numbers
 from groundwater_lstm.core.errors import InputError
 from groundwater_lstm.core.explanation.shares import share_fields, wells_table
 from groundwater_lstm.core.inputs.roles import Roles
-from groundwater_lstm.core.model.training import TrainConfig
+from groundwater_lstm.core.model.config import TrainConfig
 
 
 def test_nodata_levels_are_missing_not_observations():  # case 8
@@ -57,7 +59,7 @@ def test_split_dates_use_the_datas_reader():  # case 10
     assert date_text("2012/06/01") == date_text("2012-06-01T00:00") == "2012-06-01"
     with pytest.raises(InputError) as info:
         TrainConfig(test_start="01/06/2012")
-    assert "day and month" in str(info.value) and "TEST_START" in str(info.value)
+    assert "day and month" in str(info.value) and "`test_start`" in str(info.value)
 
 
 def test_share_fields_of_extra_drivers_are_unique_in_ten_characters():  # case 6
@@ -84,7 +86,7 @@ def test_nodata_codes_can_be_the_users_own_or_none():
 
 
 def test_implausible_values_are_named_with_well_dates_and_fix():
-    from groundwater_lstm.core.inputs.tables import plausibility_notes
+    from groundwater_lstm.core.inputs.plausibility import plausibility_notes
 
     days = pd.date_range("2010-01-01", periods=200)
     level = 10 + 0.3 * np.sin(np.arange(200) / 20)

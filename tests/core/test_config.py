@@ -8,7 +8,7 @@ from groundwater_lstm.core.hydrology.features import FeatureConfig
 from groundwater_lstm.core.hydrology.periods import PeriodConfig
 
 pytest.importorskip("torch")
-from groundwater_lstm.core.model.training import TrainConfig  # noqa: E402
+from groundwater_lstm.core.model.config import TrainConfig  # noqa: E402
 
 ALL = (TrainConfig, ExplainConfig, DynamicsConfig, FeatureConfig, PeriodConfig)
 
@@ -34,8 +34,8 @@ def test_a_misspelt_replace_is_refused_not_ignored():
 
 
 @pytest.mark.parametrize("make, setting", [
-    (lambda: TrainConfig(lookback=0), "LOOKBACK"),
-    (lambda: ExplainConfig(span="train"), "SPAN"),
+    (lambda: TrainConfig(lookback=0), "`lookback`"),
+    (lambda: ExplainConfig(span="train"), "`span`"),
     (lambda: FeatureConfig(melt_factor=-1.0), "melt_factor"),
     (lambda: PeriodConfig(window=0), "window"),
 ])

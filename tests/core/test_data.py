@@ -11,6 +11,11 @@ import pytest
 
 from groundwater_lstm.core import InputError, Roles, WellInputError
 from groundwater_lstm.core.inputs import tables as data
+from groundwater_lstm.core.inputs.forcing import read_forcing
+from groundwater_lstm.core.inputs.ids import normalise_ids
+from groundwater_lstm.core.inputs.levels import read_levels
+from groundwater_lstm.core.inputs.values import parse_dates, parse_numbers
+from groundwater_lstm.core.inputs.wording import compress_dates
 
 PT = Roles(precip="precip", temp="temp")
 START = pd.Timestamp("2010-01-01")
@@ -117,22 +122,22 @@ def test_mixed_date_formats_decimal_commas_and_int_ids():
 
 
 def test_helpers():
-    assert data.compress_dates(list(pd.date_range("2012-03-01", "2012-03-09")) + [pd.Timestamp("2012-04-02")]) \
+    assert compress_dates(list(pd.date_range("2012-03-01", "2012-03-09")) + [pd.Timestamp("2012-04-02")]) \
         == "2012-03-01..2012-03-09 (9 days), 2012-04-02"
     many = [pd.Timestamp("2012-01-01") + pd.Timedelta(days=3 * i) for i in range(8)]
-    assert data.compress_dates(many, max_ranges=5).endswith("... and 3 more ranges (8 days in all)")
-    assert data.normalise_ids([101, 101.0, " a ", None, float("nan"), "Zu\u0308rich", 1.5]).tolist() == \
+    assert compress_dates(many, max_ranges=5).endswith("... and 3 more ranges (8 days in all)")
+    assert normalise_ids([101, 101.0, " a ", None, float("nan"), "Zu\u0308rich", 1.5]).tolist() == \
         ["101", "101", "a", None, None, "Zürich", "1.5"]
-    values, bad = data.parse_numbers(pd.Series(["1,5", "1.234,5", "1,234.5", " 2 ", "NA", "", "abc", None, 3, "inf"],
+    values, bad = parse_numbers(pd.Series(["1,5", "1.234,5", "1,234.5", " 2 ", "NA", "", "abc", None, 3, "inf"],
                                                dtype=object))
     np.testing.assert_allclose(values.to_numpy(), [1.5, 1234.5, 1234.5, 2, np.nan, np.nan, np.nan, np.nan, 3, np.nan])
     assert bad.tolist() == [False] * 6 + [True, False, False, True]
-    parsed = data.parse_dates(pd.Series(["2010-01-31", "31.01.2010", "2010/01/31", "2010-01-31 23:59",
+    parsed = parse_dates(pd.Series(["2010-01-31", "31.01.2010", "2010/01/31", "2010-01-31 23:59",
                                          dt.date(2010, 1, 31), "31/01/2010", "2010-02-30", None], dtype=object))
     assert parsed.iloc[:5].tolist() == [pd.Timestamp("2010-01-31")] * 5
     assert parsed.iloc[5:].isna().all()  # DD/MM/YYYY is ambiguous and refused; 30 February does not exist
     tz = pd.Series(pd.to_datetime(["2010-01-31 23:00"]).tz_localize("Europe/Zurich"))
-    assert data.parse_dates(tz).tolist() == [pd.Timestamp("2010-01-31")]
+    assert parse_dates(tz).tolist() == [pd.Timestamp("2010-01-31")]
 
 
 # ------------------------------------------------------------------------------------------------- bad levels
@@ -370,7 +375,7 @@ def test_latitudes():
     records, skipped, _ = prepare(levels, forcing, latitudes={"A": 46.5, "B": float("nan")})
     # B has no location and its evaporation would come from temperature at a guessed latitude: skipped, said why
     assert records["A"].lat == 46.5 and "B" not in records
-    assert_names(skipped["B"], "B", "geometry", ["PET_FIELD"])
+    assert_names(skipped["B"], "B", "geometry", ["`roles.pet`"])
     records, _, _ = prepare(levels, forcing)  # no coordinates at all (a notebook call): the default latitude
     assert records["B"].lat is None
     records, skipped, _ = prepare(levels, forcing, latitudes={"A": 1281190.0, "B": 46.6})  # LV95, not degrees
@@ -415,16 +420,16 @@ def test_public_readers():
     levels = levels_table().astype({"level": object})
     levels.loc[0, "level"] = "oops"
     with pytest.raises(WellInputError) as e:
-        data.read_levels(levels)
+        read_levels(levels)
     assert e.value.well == "A" and e.value.field == "level"
     skipped = {}
-    frame = data.read_levels(levels, skipped=skipped)
+    frame = read_levels(levels, skipped=skipped)
     assert list(skipped) == ["A"] and set(frame.well_id) == {"B"}
     assert list(frame.columns) == ["well_id", "date", "level"]
     assert frame["date"].dtype == "datetime64[ns]" and frame["level"].dtype == float
-    fc = data.read_forcing(forcing_table(), Roles(precip="precip", temp="temp"))
+    fc = read_forcing(forcing_table(), Roles(precip="precip", temp="temp"))
     assert list(fc.columns) == ["date", "precip", "temp"] and fc["precip"].dtype == float
-    fc = data.read_forcing(forcing_table().rename(columns={"precip": "RR"}), Roles(precip="RR"))
+    fc = read_forcing(forcing_table().rename(columns={"precip": "RR"}), Roles(precip="RR"))
     assert list(fc.columns) == ["date", "precip"]
 
 

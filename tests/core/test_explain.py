@@ -26,17 +26,21 @@ pytest.importorskip("captum")
 from groundwater_lstm.core import vocabulary
 from groundwater_lstm.core.explanation import dynamics
 from groundwater_lstm.core.explanation import attribution as explain
+from groundwater_lstm.core.explanation.config import ExplainConfig
+from groundwater_lstm.core.explanation.network import explain_network
+from groundwater_lstm.core.hydrology.periods import label_well
 from groundwater_lstm.core.explanation import shares
 from groundwater_lstm.core.hydrology import periods
 from groundwater_lstm.core.hydrology import synthetic
 from groundwater_lstm.core.model import training  # noqa: E402
+from groundwater_lstm.core.model.config import TrainConfig  # noqa: E402
 from groundwater_lstm.core.inputs.tables import prepare_wells  # noqa: E402
 from groundwater_lstm.core.errors import Canceled, InputError  # noqa: E402
 from groundwater_lstm.core.model.executor import SerialExecutor  # noqa: E402
 from groundwater_lstm.core.hydrology.features import derive_features  # noqa: E402
 from groundwater_lstm.core.inputs.roles import Roles  # noqa: E402
 
-QUICK = training.TrainConfig(ensemble=3, epochs=30, patience=5)
+QUICK = TrainConfig(ensemble=3, epochs=30, patience=5)
 MIN_TYPE_ACCURACY = 5 / 6
 MIN_ROBUST_AGREEMENT = 0.85
 MIN_PAIR_FLOOR = 0.5
@@ -63,15 +67,15 @@ def quick():
 
 @pytest.fixture(scope="module")
 def network_explanation(quick):
-    return explain.explain_network(quick["result"], quick["features"], temperature=quick["temps"],
-                                   config=explain.ExplainConfig(), executor=SerialExecutor())
+    return explain_network(quick["result"], quick["features"], temperature=quick["temps"],
+                                   config=ExplainConfig(), executor=SerialExecutor())
 
 
 def _one(quick, well=None):
     well = well or next(iter(quick["result"].trained))
     tw = quick["result"].trained[well]
     feats = quick["features"][well]
-    lab = explain.period_labels(feats.index, well_id=well, temperature=quick["temps"][well])
+    lab = label_well(feats.index, well_id=well, temperature=quick["temps"][well])
     return well, tw, feats, lab
 
 
@@ -82,7 +86,7 @@ def _pairs(quick, ne):
     truth = quick["net"].wells.set_index("well_id")
     pairs = []
     for wid, e in ne.explanations.items():
-        for period, field in synthetic.PERIOD_FIELDS.items():
+        for period, field in synthetic.TRUTH_FIELDS.items():
             if e.dominant[period] is not None:
                 pairs.append((wid, truth.loc[wid, "true_type"], period, truth.loc[wid, field], e.dominant[period]))
     return pairs
@@ -100,7 +104,7 @@ def test_dominant_drivers_and_types_agree_with_the_synthetic_truth(quick, networ
     assert agree >= MIN_PAIR_FLOOR, [p for p in pairs if p[3] != p[4]]
 
     truth = quick["net"].wells.set_index("well_id")
-    labels = {w: explain.period_labels(quick["features"][w].index, well_id=w, temperature=quick["temps"][w])
+    labels = {w: label_well(quick["features"][w].index, well_id=w, temperature=quick["temps"][w])
               for w in ne.explanations}
     res = dynamics.classify_network(ne.attribution, quick["result"].simulation, periods=labels)
     got = res.table.set_index("well_id")["dyn_type"]
@@ -157,7 +161,7 @@ def test_network_tables_follow_the_contract(quick, network_explanation):
 
 def test_same_seed_same_numbers_and_numpy_state_restored(quick):
     well, tw, feats, lab = _one(quick)
-    cfg = explain.ExplainConfig(n_samples=20, days_per_period=8, seed=11)
+    cfg = ExplainConfig(n_samples=20, days_per_period=8, seed=11)
     np.random.seed(123)
     expected_next = np.random.rand()
     np.random.seed(123)
@@ -170,8 +174,8 @@ def test_same_seed_same_numbers_and_numpy_state_restored(quick):
 
 def test_two_seeds_agree(quick):
     well, tw, feats, lab = _one(quick)
-    a = explain.explain_well(tw, feats, lab, explain.ExplainConfig(days_per_period=20, seed=1), well_id=well)
-    b = explain.explain_well(tw, feats, lab, explain.ExplainConfig(days_per_period=20, seed=2), well_id=well)
+    a = explain.explain_well(tw, feats, lab, ExplainConfig(days_per_period=20, seed=1), well_id=well)
+    b = explain.explain_well(tw, feats, lab, ExplainConfig(days_per_period=20, seed=2), well_id=well)
     assert not a.attribution["mean_abs"].equals(b.attribution["mean_abs"])
     agreement = shares.seed_agreement(a, b)
     assert agreement["overall"] > 0.95, agreement
@@ -179,12 +183,12 @@ def test_two_seeds_agree(quick):
 
 def test_completeness_with_many_draws(quick):
     well, tw, feats, lab = _one(quick)
-    e = explain.explain_well(tw, feats, lab, explain.ExplainConfig(n_samples=800, days_per_period=1),
+    e = explain.explain_well(tw, feats, lab, ExplainConfig(n_samples=800, days_per_period=1),
                              well_id=well)
     assert min(e.quality["draws_per_day"].values()) >= 400
     assert e.quality["completeness_error"]["overall"] < 0.25, e.quality  # measured 0.03-0.13
     # small chunks give the same kind of result (bounded memory)
-    small = explain.explain_well(tw, feats, lab, explain.ExplainConfig(n_samples=20, days_per_period=1,
+    small = explain.explain_well(tw, feats, lab, ExplainConfig(n_samples=20, days_per_period=1,
                                                                        chunk_size=8), well_id=well)
     assert small.attribution.shape == e.attribution.shape
 
@@ -192,7 +196,7 @@ def test_completeness_with_many_draws(quick):
 def test_a_period_without_days_is_empty_not_zero(quick):
     well, tw, feats, lab = _one(quick)
     no_freezing = lab.replace("freezing", "unfrozen")
-    e = explain.explain_well(tw, feats, no_freezing, explain.ExplainConfig(n_samples=10, days_per_period=5),
+    e = explain.explain_well(tw, feats, no_freezing, ExplainConfig(n_samples=10, days_per_period=5),
                              well_id=well)
     frz = e.attribution[e.attribution["period"] == "freezing"]
     assert frz["share"].isna().all() and frz["mean_abs"].isna().all()
@@ -205,10 +209,10 @@ def test_a_period_without_days_is_empty_not_zero(quick):
 def test_periods_table_gives_the_same_explanation_as_temperature(quick):
     well, tw, feats, lab = _one(quick)
     cal = periods.freeze_thaw_calendar(quick["temps"][well]).assign(well_id=well)
-    cfg = explain.ExplainConfig(n_samples=10, days_per_period=5)
+    cfg = ExplainConfig(n_samples=10, days_per_period=5)
     trained = {well: tw}
-    by_table = explain.explain_network(trained, {well: feats}, periods=cal, config=cfg, executor=SerialExecutor())
-    by_temp = explain.explain_network(trained, {well: feats}, temperature={well: quick["temps"][well]},
+    by_table = explain_network(trained, {well: feats}, periods=cal, config=cfg, executor=SerialExecutor())
+    by_temp = explain_network(trained, {well: feats}, temperature={well: quick["temps"][well]},
                                       config=cfg, executor=SerialExecutor())
     pd.testing.assert_frame_equal(by_table.attribution, by_temp.attribution)
 
@@ -216,18 +220,18 @@ def test_periods_table_gives_the_same_explanation_as_temperature(quick):
 def test_bad_input(quick):
     well, tw, feats, lab = _one(quick)
     trained = {well: tw}
-    with pytest.raises(InputError, match="TEMP_FIELD or PERIODS"):
-        explain.explain_network(trained, {well: feats}, executor=SerialExecutor())
+    with pytest.raises(InputError, match=r"`roles\.temp`\) or a `calendar` table"):
+        explain_network(trained, {well: feats}, executor=SerialExecutor())
     cal = periods.freeze_thaw_calendar(quick["temps"][well]).assign(well_id=well)
     bad = cal.copy()
     bad.loc[bad.index[0], "thaw_start"] = bad.loc[bad.index[0], "freeze_start"] - pd.Timedelta(days=3)
     with pytest.raises(InputError, match="inverted"):
-        explain.explain_network(trained, {well: feats}, periods=bad, executor=SerialExecutor())
+        explain_network(trained, {well: feats}, periods=bad, executor=SerialExecutor())
     with pytest.raises(InputError, match="span"):
-        explain.ExplainConfig(span="train").validate()
+        ExplainConfig(span="train").validate()
     # a well without forcing is skipped with its reason, the others go on
-    res = explain.explain_network({well: tw, "nowhere": tw}, {well: feats}, temperature=quick["temps"],
-                                  config=explain.ExplainConfig(n_samples=10, days_per_period=3),
+    res = explain_network({well: tw, "nowhere": tw}, {well: feats}, temperature=quick["temps"],
+                                  config=ExplainConfig(n_samples=10, days_per_period=3),
                                   executor=SerialExecutor())
     assert well in res.explanations and "nowhere" in res.skipped and "forcing" in res.skipped["nowhere"]
 
@@ -235,7 +239,7 @@ def test_bad_input(quick):
 def test_cancel(quick):
     well, tw, feats, lab = _one(quick)
     with pytest.raises(Canceled):
-        explain.explain_well(tw, feats, lab, explain.ExplainConfig(n_samples=10, days_per_period=3),
+        explain.explain_well(tw, feats, lab, ExplainConfig(n_samples=10, days_per_period=3),
                              is_canceled=lambda: True, well_id=well)
 
 
@@ -246,7 +250,7 @@ def test_gpu_attribution_in_eval_mode(quick):
     well, tw, feats, lab = _one(quick)
     gpu = copy.copy(tw)
     gpu.members = [copy.deepcopy(m).cuda().eval() for m in tw.members]
-    cfg = explain.ExplainConfig(n_samples=20, days_per_period=5)
+    cfg = ExplainConfig(n_samples=20, days_per_period=5)
     e = explain.explain_well(gpu, feats, lab, cfg, well_id=well)
     assert all(not m.training for m in gpu.members)
     cpu = explain.explain_well(tw, feats, lab, cfg, well_id=well)

@@ -54,7 +54,7 @@ def test_times_from_values_exact():
 def test_times_from_start():
     t = g.times_from_start("2001-03-01", 3, 4)
     assert list(t.hour) == [0, 3, 6, 9]
-    with pytest.raises(InputError, match="STEP_HOURS"):
+    with pytest.raises(InputError, match="`step_hours`"):
         g.times_from_start("2001-03-01", 0, 4)
 
 

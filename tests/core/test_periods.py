@@ -132,7 +132,7 @@ def test_network_calendar_per_well_and_regional():
     regional = periods.network_calendar(forcing[forcing["id"] == "A"], "t", None, ["W1", "W2"])
     assert set(regional["well_id"]) == {"W1", "W2"} and len(regional) == 2 * len(cal)
     validate_calendar(regional)
-    with pytest.raises(InputError, match="TEMP_FIELD"):
+    with pytest.raises(InputError, match=r"`roles\.temp`"):
         periods.network_calendar(forcing, "air", "id", ["A"])
     with pytest.raises(InputError, match="well 'C'"):
         periods.network_calendar(forcing, "t", "id", ["A", "C"])
@@ -169,7 +169,7 @@ def test_inverted_or_overlapping_tables_are_refused(row, col, value, field):
     well = t.loc[row, "well_id"]
     assert f"well '{well}'" in msg and f"field '{field}'" in msg
     assert "winter 201" in msg
-    assert "edit the PERIODS table" in msg
+    assert "edit the `calendar` table" in msg
     assert e.value.well == well and e.value.field == field
 
 

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from groundwater_lstm.core import vocabulary
-from groundwater_lstm.core.outputs import report
+from groundwater_lstm.core.outputs import figures, report
+from report_frames import demo_frames
 from groundwater_lstm.core.errors import Canceled, InputError
 
 URL = re.compile(r"(?:https?|ftp)://|(?:src|href)\s*=\s*[\"']?(?!data:|#)[a-z][a-z0-9+.-]*:", re.IGNORECASE)
@@ -14,7 +15,7 @@ URL = re.compile(r"(?:https?|ftp)://|(?:src|href)\s*=\s*[\"']?(?!data:|#)[a-z][a
 
 @pytest.fixture(scope="module")
 def frames():
-    return report.demo_frames(n_wells=4, years=2, seed=3)
+    return demo_frames(n_wells=4, years=2, seed=3)
 
 
 def _write(tmp_path, frames, **kw):
@@ -139,5 +140,5 @@ def test_figure_cap_bounds_large_networks(tmp_path, frames):
 
 
 def _tiny_png():
-    fig = report._figure(1, 1)
-    return report.figure_png(fig)
+    fig = figures.new_figure(1, 1)
+    return figures.figure_png(fig)

@@ -11,13 +11,14 @@ from groundwater_lstm.core import Canceled, ModelFolderError, Roles
 from groundwater_lstm.core.inputs import tables as D
 from groundwater_lstm.core.model import store as S
 from groundwater_lstm.core.model import training as T
+from groundwater_lstm.core.model.config import TrainConfig
 from groundwater_lstm.core.model.executor import SerialExecutor
 
 torch.set_num_threads(1)
 
 ROLES = Roles(precip="rain", temp="t")
 WELLS = ("Zürich/Öst 1", "a b", "flat")  # an accent, a slash, a space, and a well that gets skipped
-CFG = T.TrainConfig(lookback=40, hidden=6, epochs=3, patience=3, window=100, batch_size=2, ensemble=2,
+CFG = TrainConfig(lookback=40, hidden=6, epochs=3, patience=3, window=100, batch_size=2, ensemble=2,
                     features={"windows": [30]})
 
 

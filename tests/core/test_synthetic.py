@@ -9,7 +9,7 @@ from groundwater_lstm.core.hydrology import synthetic
 from groundwater_lstm.core.errors import Canceled, InputError
 from groundwater_lstm.core.hydrology.synthetic import DRIVERS, TYPES, create_network, simulate_well
 
-PERIOD_FIELDS = {"freezing": "true_frz", "thawing": "true_thw", "unfrozen": "true_unf"}
+PERIOD_FIELDS = synthetic.TRUTH_FIELDS
 EXPECTED = {  # the dominant driver each type is built to have, per period
     "infiltration-evaporation": {"freezing": "temp", "thawing": "temp", "unfrozen": "temp"},
     "infiltration-runoff": {"freezing": "river", "thawing": "river", "unfrozen": "river"},
@@ -48,7 +48,7 @@ def _ratios(truth):
 def test_water_balance_closes(net, kind):
     row = _well(net, kind)
     level, fl = simulate_well(row, _forcing(net, row["well_id"]), return_fluxes=True)
-    storage = fl[list(synthetic._STORES)].sum(axis=1).to_numpy()           # mm
+    storage = fl[list(synthetic.STORES)].sum(axis=1).to_numpy()           # mm
     net_in = (fl["precip"] - fl[list(synthetic.OUTFLOWS)].sum(axis=1)).to_numpy()
     resid = np.diff(storage) - net_in[1:]
     assert np.abs(resid).max() < 1e-8
@@ -217,7 +217,7 @@ def test_types_and_places(net):
     river = w[w["true_type"] == "infiltration-runoff"]
     assert (river["river_cond"] > 0).all() and (w.loc[w["true_type"] != "infiltration-runoff", "river_cond"] == 0).all()
     for _, r in river.iterrows():                                   # river wells lie near their river
-        name, _, km = synthetic._nearest_river(r["x"], r["y"])
+        name, _, km = synthetic.network._nearest_river(r["x"], r["y"])
         assert km < 6.0 and name == r["river_nm"]
 
 

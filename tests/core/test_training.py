@@ -13,6 +13,10 @@ import torch
 from groundwater_lstm.core import Canceled, InputError, Roles
 from groundwater_lstm.core.inputs import tables as D
 from groundwater_lstm.core.model import training as T
+from groundwater_lstm.core.model.fitting import fit_member
+from groundwater_lstm.core.model.splits import split_spans
+from groundwater_lstm.core.model.trained import TrainedWell
+from groundwater_lstm.core.model.config import TrainConfig
 from groundwater_lstm.core.model.executor import ProcessExecutor, SerialExecutor
 
 torch.set_num_threads(1)
@@ -64,7 +68,7 @@ def pool():
 
 
 def config(**kw):
-    return T.TrainConfig(**{**FAST, **kw})
+    return TrainConfig(**{**FAST, **kw})
 
 
 def test_learns_smoothed_precipitation():
@@ -98,7 +102,7 @@ def test_loss_counts_only_observed_days():
     recs, _ = records()
     cfg = config(epochs=3)
     prep = T.prepare_arrays(recs["A"], cfg.resolved(), ROLES)
-    tw = T.TrainedWell("A", [], prep["feature_names"], {}, prep["scalers"], T.split_spans(prep["splits"]), cfg)
+    tw = TrainedWell("A", [], prep["feature_names"], {}, prep["scalers"], split_spans(prep["splits"]), cfg)
     x = torch.as_tensor(tw.scaled_inputs(prep["features"]))
     y = torch.as_tensor(((prep["level"].to_numpy() - prep["scalers"]["y_mean"]) / prep["scalers"]["y_std"])
                         .astype(np.float32))
@@ -109,14 +113,14 @@ def test_loss_counts_only_observed_days():
     y2 = y.clone()
     y2[torch.as_tensor(~mask)] = torch.randn(int((~mask).sum())) * 50  # change every unobserved target
     no_val = np.zeros(n, dtype=bool)
-    s1, *_ = T._fit_member(x, y, mask, no_val, cfg, 7, 3, False, torch.device("cpu"), None, None)
-    s2, *_ = T._fit_member(x, y2, mask, no_val, cfg, 7, 3, False, torch.device("cpu"), None, None)
+    s1, *_ = fit_member(x, y, mask, no_val, cfg, 7, 3, False, torch.device("cpu"), None, None)
+    s2, *_ = fit_member(x, y2, mask, no_val, cfg, 7, 3, False, torch.device("cpu"), None, None)
     for k in s1:
         assert torch.equal(s1[k], s2[k]), k
     # and a changed observed target does change them
     y3 = y.clone()
     y3[int(np.flatnonzero(mask)[3])] += 5.0
-    s3, *_ = T._fit_member(x, y3, mask, no_val, cfg, 7, 3, False, torch.device("cpu"), None, None)
+    s3, *_ = fit_member(x, y3, mask, no_val, cfg, 7, 3, False, torch.device("cpu"), None, None)
     assert any(not torch.equal(s1[k], s3[k]) for k in s1)
 
 
@@ -257,7 +261,7 @@ def test_explicit_split_dates_and_config_round_trip():
     d = cfg.to_dict()
     import json
 
-    assert T.TrainConfig.from_dict(json.loads(json.dumps(d))) == cfg
+    assert TrainConfig.from_dict(json.loads(json.dumps(d))) == cfg
     tw = T.train_well(recs["A"], cfg, ROLES)
     assert tw.splits["val"][0] == pd.Timestamp("2003-09-01")
     assert tw.splits["test"][0] == pd.Timestamp("2004-06-01")
@@ -282,7 +286,7 @@ def test_scalers_fit_on_the_training_part_only():
 
 
 def test_bad_config_is_refused_with_the_parameter_named():
-    with pytest.raises(Exception, match="LOOKBACK"):
-        T.TrainConfig(lookback=0).validate()
-    with pytest.raises(Exception, match="VAL_START"):
-        T.TrainConfig(test_start="2004-01-01", val_start="2005-01-01").validate()
+    with pytest.raises(InputError, match="`lookback`"):
+        TrainConfig(lookback=0).validate()
+    with pytest.raises(InputError, match="`val_start`"):
+        TrainConfig(test_start="2004-01-01", val_start="2005-01-01").validate()

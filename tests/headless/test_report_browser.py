@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from groundwater_lstm.core import vocabulary
-from groundwater_lstm.core.outputs import report
+from report_frames import demo_frames
 
 URL = re.compile(r"(?:https?|ftp)://", re.IGNORECASE)
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -46,7 +46,7 @@ def write_wells_gpkg(path, wells):
 
 @pytest.fixture(scope="module")
 def frames():
-    f = report.demo_frames(n_wells=5, years=3, seed=21)
+    f = demo_frames(n_wells=5, years=3, seed=21)
     f["wells"]["x"] = [123.5 + 0.45 * i for i in range(len(f["wells"]))]
     f["wells"]["y"] = [45.5 + 0.3 * (i % 3) for i in range(len(f["wells"]))]
     return f

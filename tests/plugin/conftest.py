@@ -2,12 +2,11 @@
 
 ``analysis_gpkg`` builds an analysis output the way DESIGN.md section 2 and plugin/analysis_output.py describe
 it: a GeoPackage with the output wells layer, the simulation and attribution tables, the freeze-thaw calendar
-and the ``gwlstm_run`` record, plus a model folder whose manifest.json lists the same outputs. When the real
+and the ``gwlstm_run`` record as analysewells writes it (processing/run_record.py). When the real
 pipeline (``groundwaterlstm:analysewells``) exists, this fixture can be switched to run it on the sample
 network: the tests read their expectations back from the files with sqlite3, not from this builder.
 """
 import datetime as dt
-import json
 import math
 
 import pytest
@@ -77,13 +76,13 @@ def write_run_table(gpkg, record):
 def build_analysis_output(folder, record_style="gpkg"):
     """An analysis output GeoPackage in ``folder``; returns its path.
 
-    record_style: 'gpkg' (every key in gwlstm_run, bare layer names), 'manifest' (gwlstm_run holds only the
-    model folder; manifest.json lists the tables), 'none' (the output fields but no record at all).
+    record_style: 'gpkg' (every key in gwlstm_run, bare layer names), 'id_field' (the same, with the wells'
+    ID field named ``code``, as a run given another ID field writes it), 'none' (the output fields but no record).
     """
     folder.mkdir(parents=True, exist_ok=True)
     gpkg = folder / "analysis.gpkg"
     share_fields = [(f"sh_{d}", "float") for d in DRIVERS]
-    wfields = [("well_id", "str"), ("status", "str"), ("n_obs", "int"), ("nse_train", "float"),
+    wfields = [("code" if record_style == "id_field" else "well_id", "str"), ("status", "str"), ("n_obs", "int"), ("nse_train", "float"),
                ("nse_val", "float"), ("nse_test", "float"), ("kge_test", "float"), ("rmse_test", "float"),
                ("bias_test", "float"), ("dom_drv", "str"), ("dom_frz", "str"), ("dom_thw", "str"),
                ("dom_unf", "str"), *share_fields, ("eg_qual", "float"), ("dyn_type", "str"), ("dyn_conf", "float")]
@@ -127,14 +126,10 @@ def build_analysis_output(folder, record_style="gpkg"):
                              ("thaw_start", "date"), ("thaw_end", "date")], period_rows)
     model = folder / "model"
     model.mkdir(exist_ok=True)
-    outputs = {"simulation": f"{gpkg}|layername=simulation", "attribution": "../analysis.gpkg|layername=attribution",
-               "periods": f"{gpkg}|layername=periods", "model_folder": str(model)}
-    (model / "manifest.json").write_text(json.dumps({"format": "groundwater_lstm model folder", "outputs": outputs}))
-    if record_style == "gpkg":
+    if record_style in ("gpkg", "id_field"):
         write_run_table(gpkg, {"model_folder": "model", "simulation": "simulation", "attribution": "attribution",
-                               "periods": "periods", "wells": "wells"})
-    elif record_style == "manifest":
-        write_run_table(gpkg, {"model_folder": str(model)})
+                               "periods": "periods", "wells": "wells",
+                               "well_id_field": "code" if record_style == "id_field" else "well_id"})
     return gpkg
 
 

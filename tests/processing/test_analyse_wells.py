@@ -42,5 +42,6 @@ def test_analysewells_writes_everything(run_alg, tmp_path):
         n_att = con.execute("select count(*) from attribution").fetchone()[0]
         n_per = con.execute("select count(*) from periods").fetchone()[0]
     assert record["model_folder"] == str(tmp_path / "models")
+    assert record["well_id_field"] == "well_id"  # the inspector finds the wells by the run's ID field
     assert "simulation" in record["simulation"] and "attribution" in record["attribution"]
     assert n_att >= 3 * 3 * 5 and n_per >= 3 * 3

@@ -20,14 +20,14 @@ from qgis.core import (
 from qgis.PyQt.QtGui import QColor, QImage
 
 from groundwater_lstm.core import vocabulary
-from groundwater_lstm.core.outputs import report
 from groundwater_lstm.processing import map_image, styling
 from groundwater_lstm.processing.qgis_io import fields_for, point_geometry, to_python, write_frame
 from groundwater_lstm.processing import compat
+from report_frames import demo_frames
 
 
 def wells_frame(n=8):
-    wells = report.demo_frames(n_wells=n, years=1, seed=5, lags=False)["wells"]
+    wells = demo_frames(n_wells=n, years=1, seed=5, lags=False)["wells"]
     wells["x"] = [123.0 + 0.35 * i for i in range(len(wells))]
     wells["y"] = [45.0 + 0.25 * (i % 5) for i in range(len(wells))]
     return wells

@@ -9,16 +9,16 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from groundwater_lstm.core.outputs import report
 from groundwater_lstm.processing.qgis_io import fields_for, point_geometry, write_frame
 from groundwater_lstm.processing import compat
+from report_frames import demo_frames
 
 URL = re.compile(r"(?:https?|ftp)://", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
 def frames():
-    f = report.demo_frames(n_wells=4, years=2, seed=9)
+    f = demo_frames(n_wells=4, years=2, seed=9)
     f["wells"]["x"] = [124.0 + 0.4 * i for i in range(len(f["wells"]))]
     f["wells"]["y"] = [46.0 + 0.3 * i for i in range(len(f["wells"]))]
     return f
