@@ -3,6 +3,7 @@ import dataclasses
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
 )
@@ -31,12 +32,17 @@ class CreateSampleData(GroundwaterAlgorithm):
         "Their column names are the defaults of the training algorithms. The wells also carry site, depth_m, "
         "reading (daily, 5-day or weekly), n_readings and ground_m; the simulator's own parameters are left out "
         "(core.hydrology.synthetic.create_network returns them).\n\n"
-        "The same seed always gives the same network."
+        "The same seed always gives the same network.\n\n"
+        "Drivers that move together (advanced): the hard case of irrigated, seasonally frozen plains, where "
+        "pumping follows the growing season and its water deficit (varying from year to year) and potential "
+        "evaporation follows temperature and radiation alone, so that pumping, evaporation and frost share one "
+        "calendar. The explanation then marks the periods it cannot decide as ambiguous ('pumping|pet')."
     )
 
     WELLS = "WELLS"
     YEARS = "YEARS"
     SEED = "SEED"
+    DRIVERS_TOGETHER = "DRIVERS_TOGETHER"
     WELLS_OUTPUT = "WELLS_OUTPUT"
     LEVELS_OUTPUT = "LEVELS_OUTPUT"
     FORCING_OUTPUT = "FORCING_OUTPUT"
@@ -50,6 +56,11 @@ class CreateSampleData(GroundwaterAlgorithm):
             minValue=3, maxValue=100))
         self.addParameter(QgsProcessingParameterNumber(
             self.SEED, self.tr("Random seed"), compat.NUMBER_INTEGER, 42, minValue=0))
+        together = QgsProcessingParameterBoolean(
+            self.DRIVERS_TOGETHER, self.tr("Drivers that move together (irrigation on the growing season, "
+                                           "evaporation from temperature)"), False)
+        compat.advanced(together)
+        self.addParameter(together)
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.WELLS_OUTPUT, self.tr("Sample wells"), compat.SOURCE_POINT))
         self.addParameter(QgsProcessingParameterFeatureSink(
@@ -65,7 +76,8 @@ class CreateSampleData(GroundwaterAlgorithm):
         seed = self.parameterAsInt(parameters, self.SEED, context)
         progress, _ = core_callbacks(feedback, 0, 40)
         feedback.setProgressText(f"Simulating {n_wells} wells over {years} years (seed {seed})")
-        net = synthetic.create_network(wells=n_wells, years=years, seed=seed)
+        together = self.parameterAsBoolean(parameters, self.DRIVERS_TOGETHER, context)
+        net = synthetic.create_network(wells=n_wells, years=years, seed=seed, drivers_together=together)
         progress(1.0)
 
         # the simulator's parameters stay in the core (``net.wells``) for study; the layer keeps what a

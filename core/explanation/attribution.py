@@ -54,6 +54,9 @@ Quality figures (``WellExplanation.quality``)
   seeds at no extra cost (a full second run changes both the day sample and the draws; each half has half the
   days, so the figure is conservative). ``dominant_stable``: whether both halves name the same dominant driver.
   ``seed_agreement(a, b)`` compares two full runs.
+- per period: ``runner_up`` (the second driver), ``margin`` (the winner's lead over it, as a share of the
+  winner's share) and ``member_agreement`` (the fraction of ensemble members whose own attribution names the
+  same winner); see ``shares.contest`` (quality.py).
 
 Reproducibility: captum draws baselines and path points from NumPy's global generator; each well is explained
 with NumPy and torch seeded from ``(seed, well_id)`` (so one well's numbers do not depend on the others, their
@@ -72,12 +75,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Canceled, WellInputError
-from ..vocabulary import PERIODS, SEASON
+from ..vocabulary import PERIODS
 from .config import ATTRIBUTION_COLUMNS, LAG_COLUMNS, ExplainConfig, WellExplanation
+from .quality import quality as well_quality
 from .sampling import (
     Accumulator, draws_per_day, driver_matrix, sample_days, split_draws, valid_end_positions, well_seed,
 )
-from .shares import cosine, dominant_driver, period_weights, shares, weighted
+from .shares import dominant_driver, period_weights, shares, weighted
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +139,8 @@ def explain_well(trained, features_df, labels, config: Optional[ExplainConfig] =
     pooled = {p: acc[(p, 0)].merged(acc[(p, 1)]) for p in PERIODS}
     attribution, lags, means, messages = _period_tables(pooled, drivers, trained.lookback, wid, plan)
     overall, dominant = _overall(pooled, means, attribution, drivers)
-    quality = _quality(acc, pooled, drivers, plan)
+    quality = well_quality(acc, pooled, drivers, plan, config.ambiguity_margin)
+    _mark_contests(attribution, quality)
     quality["seconds"] = time.perf_counter() - t0
     return WellExplanation(wid, attribution, lags, overall, dominant, quality, messages)
 
@@ -219,7 +224,7 @@ def _attribute(trained, plan, weights, config, wid, progress, is_canceled):
     device = next(members[0].parameters()).device
     pool = _windows(trained, plan.x, plan.base_pos).to(device=device, dtype=torch.float32)
     w_t = torch.as_tensor(weights, dtype=torch.float32, device=device)
-    acc = {(p, h): Accumulator(weights.shape[1], trained.lookback) for p in PERIODS for h in (0, 1)}
+    acc = {(p, h): Accumulator(weights.shape[1], trained.lookback, len(members)) for p in PERIODS for h in (0, 1)}
     chunks = _chunks(plan.days, config, len(members))
     total_work = float(sum(k * len(c) for k, c in chunks)) or 1.0
     with _seeded(plan.seed, members), _no_cudnn(device):
@@ -233,16 +238,18 @@ def _attribute(trained, plan, weights, config, wid, progress, is_canceled):
             with torch.no_grad():
                 fx = np.mean([_batched_forward(m, xin, config.chunk_size).cpu().numpy() for m in members], 0)
             delta = (fx.astype(np.float64) - f_base) * trained.y_std
-            full = _ensemble_attribution(explainers, xin, pool, k, config.chunk_size)
+            full, each = _ensemble_attribution(explainers, xin, pool, k, config.chunk_size)
             # metres per unit of the model output (attributions are differences, so the offset drops out)
             lag_phi = (full @ w_t).double().cpu().numpy()[:, ::-1, :] * trained.y_std  # (days, lag, drivers)
+            member_phi = np.stack([(m @ w_t).sum(1).double().cpu().numpy() for m in each]) * trained.y_std
             total = full.sum(dim=(1, 2)).double().cpu().numpy() * trained.y_std
             per, half = chunk["period"].to_numpy(), chunk["half"].to_numpy()
             for p in PERIODS:
                 for h in (0, 1):
                     sel = (per == p) & (half == h)
                     if sel.any():
-                        acc[(p, h)].add(lag_phi[sel].sum(1), lag_phi[sel], total[sel], delta[sel])
+                        acc[(p, h)].add(lag_phi[sel].sum(1), lag_phi[sel], total[sel], delta[sel],
+                                        member_phi[:, sel])
             done += k * len(chunk)
             _progress(progress, done / total_work, f"well {wid}: explaining {len(plan.days)} days")
     return acc
@@ -250,17 +257,22 @@ def _attribute(trained, plan, weights, config, wid, progress, is_canceled):
 
 def _ensemble_attribution(explainers, xin, pool, k, chunk_size):
     """The ensemble's attribution of windows ``xin`` with ``k`` draws per day spread over the members (the mean
-    of the members' attributions, since expected gradients are linear in the model)."""
+    of the members' attributions, since expected gradients are linear in the model), and each member's own."""
     import torch
 
-    full = torch.zeros_like(xin)
+    each = []
     for gs, km in zip(explainers, split_draws(k, len(explainers))):
         # a member's draws in passes of at most chunk_size windows (captum expands each input km times)
+        own = torch.zeros_like(xin)
         step = max(1, chunk_size // len(xin))
         for lo in range(0, km, step):
             kk = min(step, km - lo)
-            full += gs.attribute(xin, baselines=pool, n_samples=kk, stdevs=0.0).detach() * (kk / km)
-    return full / len(explainers)
+            own += gs.attribute(xin, baselines=pool, n_samples=kk, stdevs=0.0).detach() * (kk / km)
+        each.append(own)
+    full = torch.zeros_like(xin)
+    for own in each:
+        full += own
+    return full / len(explainers), each
 
 
 @contextlib.contextmanager
@@ -317,9 +329,18 @@ def _period_tables(pooled, drivers, lookback, wid, plan):
                     lag_rows.append((wid, p, d, li, a.lag_signed[li, di] / a.n, a.lag_abs[li, di] / a.n))
         means[p] = (ms, ma)
         for di, d in enumerate(drivers):
-            rows.append((wid, p, d, ms[di], ma[di], sh[di], a.n))
+            rows.append((wid, p, d, ms[di], ma[di], sh[di], a.n, np.nan, np.nan, 0))
     return (pd.DataFrame(rows, columns=ATTRIBUTION_COLUMNS), pd.DataFrame(lag_rows, columns=LAG_COLUMNS),
             means, messages)
+
+
+def _mark_contests(attribution, quality):
+    """Each period's margin, member agreement and ambiguity on its rows of the attribution table."""
+    for p in PERIODS:
+        rows = attribution["period"] == p
+        attribution.loc[rows, "margin"] = quality["margin"][p]
+        attribution.loc[rows, "mbr_agree"] = quality["member_agreement"][p]
+        attribution.loc[rows, "ambiguous"] = int(quality["ambiguous"][p])
 
 
 def _overall(pooled, means, attribution, drivers):
@@ -337,49 +358,6 @@ def _overall(pooled, means, attribution, drivers):
         dominant[p] = dominant_driver(dict(zip(sub["driver"], sub["share"])))
     dominant["overall"] = dominant_driver({d: v["share"] for d, v in overall.items()})
     return overall, dominant
-
-
-def _quality(acc, pooled, drivers, plan):
-    """Completeness and the agreement of the two random halves of the explained days (each with its own draws,
-    they stand for two seeds)."""
-    n_drv = len(drivers)
-    nos = np.array([d != SEASON for d in drivers])
-    half_ma = {h: {p: (acc[(p, h)].abs / acc[(p, h)].n if acc[(p, h)].n else np.full(n_drv, np.nan))
-                   for p in PERIODS} for h in (0, 1)}
-    agreement, stable = {}, {}
-    for p in PERIODS:
-        a0, a1 = half_ma[0][p], half_ma[1][p]
-        agreement[p] = cosine(a0[nos], a1[nos])
-        d0 = dominant_driver(dict(zip(drivers, shares(a0, drivers))))
-        d1 = dominant_driver(dict(zip(drivers, shares(a1, drivers))))
-        stable[p] = (d0 == d1) if d0 is not None and d1 is not None else None
-    weights_p = period_weights({p: pooled[p].n for p in PERIODS})
-    h0 = weighted(weights_p, half_ma[0], n_drv)
-    h1 = weighted(weights_p, half_ma[1], n_drv)
-    agreement["overall"] = cosine(h0[nos], h1[nos])
-    known = [v for v in stable.values() if v is not None]
-    stable["overall"] = float(np.mean(known)) if known else float("nan")
-    all_acc = pooled[PERIODS[0]].merged(pooled[PERIODS[1]]).merged(pooled[PERIODS[2]])
-    days = plan.days
-    return {
-        "n_days": {p: pooled[p].n for p in PERIODS},
-        "span_days": plan.span_counts,
-        "draws_per_day": {p: (int(days.loc[days["period"] == p, "k"].min()) if pooled[p].n else 0) for p in PERIODS},
-        "draws": int(days["k"].sum()) if len(days) else 0,
-        "baseline_windows": int(len(plan.base_pos)),
-        "completeness_error": {**{p: _completeness(pooled[p], False) for p in PERIODS},
-                               "overall": _completeness(all_acc, False)},
-        "completeness_error_daily": {**{p: _completeness(pooled[p], True) for p in PERIODS},
-                                     "overall": _completeness(all_acc, True)},
-        "seed_agreement": agreement,
-        "dominant_stable": stable,
-    }
-
-
-def _completeness(a, daily):
-    if a.delta_abs <= 0:
-        return float("nan")
-    return (a.resid_abs if daily else abs(a.resid)) / a.delta_abs
 
 
 def _last_step(member):

@@ -13,7 +13,8 @@ from ..errors import InputError
 SPANS = ("test", "all")
 
 
-ATTRIBUTION_COLUMNS = ["well_id", "period", "driver", "mean_signed", "mean_abs", "share", "n_days"]
+ATTRIBUTION_COLUMNS = ["well_id", "period", "driver", "mean_signed", "mean_abs", "share", "n_days",
+                       "margin", "mbr_agree", "ambiguous"]  # the last three: the period's, on each of its rows
 
 
 LAG_COLUMNS = ["well_id", "period", "driver", "lag", "mean_signed", "mean_abs"]
@@ -29,6 +30,9 @@ class ExplainConfig(Settings):
     seed: seeds NumPy and torch (with the well id) for the draws and the day sample.
     chunk_size: most windows (explained days x draws) in one gradient pass: bounds memory.
     baseline_windows: most training windows kept as the baseline distribution.
+    ambiguity_margin: a period's dominant driver is called ambiguous (``dom_frz = "pumping|pet"``) when its lead
+        over the runner-up is less than this share of its own share, or when the two halves of the explained
+        days name different winners: the data cannot tell the two apart.
     """
 
     n_samples: int = 200
@@ -37,6 +41,7 @@ class ExplainConfig(Settings):
     seed: int = 0
     chunk_size: int = 512
     baseline_windows: int = 128
+    ambiguity_margin: float = 0.1
 
     def check(self):
         if int(self.n_samples) < 1:
@@ -47,6 +52,9 @@ class ExplainConfig(Settings):
                              setting="days_per_period", fix="use the default 60, or 0 for all days")
         if self.span not in SPANS:
             raise InputError(f"span must be one of {SPANS}, got {self.span!r}", setting="span")
+        if not 0 <= float(self.ambiguity_margin) < 1:
+            raise InputError(f"ambiguity_margin must be in [0, 1), got {self.ambiguity_margin}",
+                             setting="ambiguity_margin", fix="use the default 0.1 (0 marks only ties of the halves)")
         if int(self.chunk_size) < 1 or int(self.baseline_windows) < 1:
             raise InputError("chunk_size and baseline_windows must be positive", setting="chunk_size")
 
@@ -77,12 +85,22 @@ class WellExplanation:
         """driver -> overall share (season included, relative to the drivers' total)."""
         return {d: v["share"] for d, v in self.overall.items()}
 
+    def dominant_text(self, period):
+        """The period's dominant driver as the map writes it: ``'pumping'``, or ``'pumping|pet'`` (winner, then
+        the rival it cannot be told apart from) when it is ambiguous."""
+        winner = self.dominant.get(period)
+        rival = self.quality.get("runner_up", {}).get(period)
+        if winner and rival and self.quality.get("ambiguous", {}).get(period):
+            return f"{winner}|{rival}"
+        return winner
+
 
 @dataclass
 class NetworkExplanation:
     """Every well's explanation and the tables the outputs need.
 
-    wells: well_id, dom_drv, dom_frz, dom_thw, dom_unf, sh_<driver> (overall shares; see ``share_field``),
+    wells: well_id, dom_drv, dom_frz, dom_thw, dom_unf (``'pumping|pet'`` where the period is ambiguous: see
+        ``WellExplanation.dominant_text``), sh_<driver> (overall shares; see ``share_field``),
         eg_qual (seed-to-seed agreement, 0-1), eg_compl (completeness error).
     skipped: well_id -> reason.
     """

@@ -83,10 +83,12 @@ def split_draws(k, n_members):
 
 class Accumulator:
     """Running sums over explained days (one period, one half of the days): signed and absolute per-day
-    attributions per driver, lag profiles, completeness."""
+    attributions per driver, lag profiles, completeness, and each ensemble member's absolute attributions (the
+    members disagree where drivers move together and the data cannot tell them apart)."""
 
-    def __init__(self, n_drivers, lookback):
+    def __init__(self, n_drivers, lookback, n_members=1):
         self.n = 0
+        self.member_abs = np.zeros((n_members, n_drivers))
         self.signed = np.zeros(n_drivers)
         self.abs = np.zeros(n_drivers)
         self.lag_signed = np.zeros((lookback, n_drivers))
@@ -95,8 +97,11 @@ class Accumulator:
         self.resid_abs = 0.0   # sum of |...|
         self.delta_abs = 0.0   # sum of |f(x) - E f(b)|
 
-    def add(self, phi, lag_phi, total, delta):
+    def add(self, phi, lag_phi, total, delta, member_phi=None):
+        """member_phi: (members, days, drivers), each member's own attribution of the same days."""
         self.n += len(phi)
+        if member_phi is not None:
+            self.member_abs += np.abs(member_phi).sum(1)
         self.signed += phi.sum(0)
         self.abs += np.abs(phi).sum(0)
         self.lag_signed += lag_phi.sum(0)
@@ -106,7 +111,7 @@ class Accumulator:
         self.delta_abs += float(np.abs(delta).sum())
 
     def merged(self, other):
-        out = Accumulator(len(self.signed), len(self.lag_signed))
+        out = Accumulator(len(self.signed), len(self.lag_signed), len(self.member_abs))
         for k, v in vars(self).items():
             setattr(out, k, v + getattr(other, k))
         return out

@@ -65,6 +65,28 @@ def dominant_driver(shares: Mapping[str, float]):
     return best
 
 
+def contest(period_shares: Mapping[str, float], member_abs, drivers):
+    """How clearly one driver leads a period: ``(winner, runner_up, margin, member_agreement)``.
+
+    margin: the winner's lead over the runner-up as a share of the winner's share (0: a tie, 1: alone).
+    member_agreement: the fraction of ensemble members whose own attribution names the same winner; members
+    trained from other seeds split the credit differently between drivers that the data cannot tell apart.
+    """
+    ranked = sorted(((v, d) for d, v in period_shares.items()
+                     if d != SEASON and v is not None and np.isfinite(v)), reverse=True)
+    if not ranked:
+        return None, None, float("nan"), float("nan")
+    winner = ranked[0][1]
+    runner_up = ranked[1][1] if len(ranked) > 1 else None
+    lead = ranked[0][0]
+    margin = (lead - ranked[1][0]) / lead if len(ranked) > 1 and lead > 0 else 1.0
+    member_abs = np.asarray(member_abs, float)
+    votes = [dominant_driver(dict(zip(drivers, row))) for row in member_abs
+             if np.isfinite(row).all() and row.sum() > 0]
+    agreement = float(np.mean([v == winner for v in votes])) if votes else float("nan")
+    return winner, runner_up, float(margin), agreement
+
+
 def period_weights(explained):
     """Equal weights over the periods with explained days (``explained``: period -> number of days)."""
     w = np.array([1.0 if explained[p] else 0.0 for p in PERIODS])
@@ -88,7 +110,7 @@ def wells_table(explanations: Mapping[str, WellExplanation]):
     for wid, e in explanations.items():
         row = {"well_id": wid, "dom_drv": e.dominant.get("overall")}
         for p, f in PERIOD_FIELDS.items():
-            row[f] = e.dominant.get(p)
+            row[f] = e.dominant_text(p)
         for d, v in e.overall.items():
             row[fields_of[d]] = v["share"]
         row["eg_qual"] = e.quality["seed_agreement"].get("overall")

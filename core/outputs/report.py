@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Canceled, InputError
-from ..vocabulary import DOMINANT_FIELDS, SCORE_FIELDS, TYPE_VALUES
+from ..vocabulary import DOMINANT_FIELDS, PERIODS, SCORE_FIELDS, SEASON, TYPE_VALUES
 from .figures import network_figure, type_colour, type_label, well_figure
 from .html import CSS, JS, duration, esc, fmt, img, is_missing, kv, versions, write_atomic
 
@@ -236,7 +236,10 @@ _WELLS_LEGEND = (
     'members; the strip at the bottom marks the training, validation and test years; blue shading: freezing '
     'period, orange shading: thawing period. Below: each driver\'s share of the absolute expected-gradient '
     'attribution in each period (the sign of its mean effect above the bar), and the attribution by lag when it '
-    'was computed.</p>')
+    'was computed. A period is ambiguous (two drivers named, as pumping|pet) when its winner leads the runner-up '
+    'by less than the stated margin (ambiguity_margin, a tenth of its share by default), or when two halves of '
+    'the explained days name different winners: the drivers move together and the data cannot tell them '
+    'apart.</p>')
 
 
 def _wells_section(tables, max_well_figures, progress, is_canceled):
@@ -252,6 +255,9 @@ def _wells_section(tables, max_well_figures, progress, is_canceled):
         info = _well_info(tables.rows.get(wid))
         if info:
             parts.append(f"<p>{esc(info)}</p>")
+        contests = _contests(tables.attrs.get(wid))
+        if contests:
+            parts.append(f'<p class="contest">{esc(contests)}</p>')
         if wid in tables.reasons:
             parts.append(f'<p class="skip">Skipped: {esc(tables.reasons[wid])}</p>')
         g = tables.sims.get(wid)
@@ -271,6 +277,30 @@ def _wells_section(tables, max_well_figures, progress, is_canceled):
 
 _RUN_KEYS = (("inputs", "Inputs"), ("roles", "Driver roles"), ("parameters", "Parameters"), ("seeds", "Seeds"))
 _TIME_KEYS = ("time_taken_s", "started", "finished")
+
+
+def _contests(attr):
+    """How clearly each period's dominant driver leads: its margin over the runner-up and the members' vote,
+    and which periods the data cannot decide (from the attribution table's margin, mbr_agree, ambiguous)."""
+    if attr is None or "margin" not in attr.columns:
+        return ""
+    parts = []
+    for period in PERIODS:
+        g = attr[(attr["period"].astype(str) == period) & (attr["driver"].astype(str) != SEASON)]
+        g = g[pd.to_numeric(g["share"], errors="coerce").notna()]
+        if len(g) < 1:
+            continue
+        ranked = g.sort_values("share", ascending=False)["driver"].astype(str).tolist()
+        margin = pd.to_numeric(g["margin"], errors="coerce").iloc[0]
+        members = pd.to_numeric(g.get("mbr_agree", pd.Series([np.nan])), errors="coerce").iloc[0]
+        ambiguous = bool(pd.to_numeric(g.get("ambiguous", pd.Series([0])), errors="coerce").fillna(0).iloc[0])
+        vote = "" if not np.isfinite(members) else f", {members:.0%} of the members agree"
+        lead = "" if not np.isfinite(margin) else f"leads by {margin:.0%}"
+        if ambiguous and len(ranked) > 1:
+            parts.append(f"{period}: ambiguous, {ranked[0]} or {ranked[1]} ({lead}{vote})")
+        else:
+            parts.append(f"{period}: {ranked[0]} ({lead}{vote})")
+    return "Dominant driver per period: " + "; ".join(parts) + "." if parts else ""
 
 
 def _run_section(run_info, reasons):

@@ -8,6 +8,7 @@ from groundwater_lstm.core.inputs.forcing import read_forcing
 from groundwater_lstm.core.inputs.levels import read_levels
 from groundwater_lstm.core.inputs.values import date_text, parse_numbers
 from groundwater_lstm.core.errors import InputError
+from groundwater_lstm.core.explanation.config import WellExplanation
 from groundwater_lstm.core.explanation.shares import share_fields, wells_table
 from groundwater_lstm.core.inputs.roles import Roles
 from groundwater_lstm.core.model.config import TrainConfig
@@ -67,11 +68,10 @@ def test_share_fields_of_extra_drivers_are_unique_in_ten_characters():  # case 6
     assert len(set(fields.values())) == 4 and all(len(f) <= 10 for f in fields.values())
     assert fields["precip"] == "sh_precip"
 
-    class E:  # the parts of a WellExplanation that wells_table reads
-        def __init__(self, shares):
-            self.overall = {d: {"share": s} for d, s in shares.items()}
-            self.dominant = {"overall": max(shares, key=shares.get)}
-            self.quality = {"seed_agreement": {}, "completeness_error": {}}
+    def E(shares):  # an explanation with only what wells_table reads filled in
+        return WellExplanation("A", pd.DataFrame(), pd.DataFrame(), {d: {"share": s} for d, s in shares.items()},
+                               {"overall": max(shares, key=shares.get)},
+                               {"seed_agreement": {}, "completeness_error": {}})
 
     table = wells_table({"A": E({"precip": 0.5, "soil_temp_10cm": 0.2, "soil_temp_50cm": 0.3})})
     shares = {c: table[c].iloc[0] for c in table.columns if c.startswith("sh_")}

@@ -142,3 +142,15 @@ def test_figure_cap_bounds_large_networks(tmp_path, frames):
 def _tiny_png():
     fig = figures.new_figure(1, 1)
     return figures.figure_png(fig)
+
+
+def test_each_period_says_how_clearly_its_driver_leads(tmp_path, frames):
+    path = tmp_path / "r.html"
+    report.write_report(path, frames["wells"], frames["simulation"], frames["attribution"])
+    text = path.read_text(encoding="utf-8")
+    att = frames["attribution"]
+    first = att[(att["well_id"] == "SN001") & (att["period"] == "freezing")].sort_values("share", ascending=False)
+    a, b = first["driver"].iloc[:2]
+    assert f"freezing: ambiguous, {a} or {b} (leads by {first['margin'].iloc[0]:.0%}, 60% of the members agree)" in text
+    assert text.count("ambiguous, ") == 1  # only the period marked so
+    assert "unfrozen: " in text

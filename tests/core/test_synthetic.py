@@ -303,3 +303,34 @@ def test_truth_is_stable_across_seeds_and_perturbations():
             eff = {d: np.abs(level[m, j] - cf[d][m, j]).mean() for d in DRIVERS}
             agree += max(eff, key=eff.get) == n.wells.iloc[j][col]
     assert agree == 3 * len(ids)
+
+
+def test_drivers_together_share_one_calendar():
+    apart = create_network(wells=6, years=6, seed=5)
+    together = create_network(wells=6, years=6, seed=5, drivers_together=True)
+    # the default network is not touched by the option
+    pd.testing.assert_frame_equal(apart.forcing, create_network(wells=6, years=6, seed=5).forcing)
+
+    def pet_beyond_temperature(net):
+        # the spread of log PET that temperature does not explain, on the days it evaporates
+        f = net.forcing[net.forcing["temp"] > 5]
+        x = np.column_stack([np.ones(len(f)), f["temp"], f["temp"] ** 2])
+        y = np.log(f["pet"].clip(lower=0.05))
+        return float((y - x @ np.linalg.lstsq(x, y, rcond=None)[0]).std())
+
+    # evaporation from temperature and radiation alone: it has no cloudiness of its own any more
+    assert pet_beyond_temperature(together) < 0.85 * pet_beyond_temperature(apart)
+    f = together.forcing.merge(together.wells[["well_id", "true_type"]], on="well_id")
+    ext = f[f["true_type"] == "extraction"].assign(year=lambda d: d["date"].dt.year,
+                                                   doy=lambda d: d["date"].dt.dayofyear)
+    # irrigation only in the growing season (the supply pumps all year at a sixth of the peak or less)
+    winter = ext[(ext["doy"] < 90) | (ext["doy"] > 260)]
+    summer = ext[(ext["doy"] > 160) & (ext["doy"] < 220)]
+    assert winter["pumping"].mean() < 0.3 * summer["pumping"].mean()
+    # and its seasonal total varies from year to year beyond the steady growth of the irrigated area
+    totals = summer.groupby(["well_id", "year"])["pumping"].sum().unstack("year")
+    growth = totals.div(totals.mean(axis=1), axis=0)
+    detrended = growth.diff(axis=1).iloc[:, 1:]
+    assert float(detrended.std(axis=1).median()) > 0.1
+    # the truth is computed as for the default network
+    assert set(together.wells["true_frz"]) <= set(DRIVERS)

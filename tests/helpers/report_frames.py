@@ -62,12 +62,15 @@ def demo_frames(n_wells=6, years=4, seed=0, drivers=DRIVERS, lags=True):
             continue
         sims.append(pd.DataFrame({"well_id": wid, "date": dates, "observed": observed, "simulated": sim,
                                   "lower": sim - spread, "upper": sim + spread, "split": split, "period": label}))
-        for period in PERIODS:
+        for k, period in enumerate(PERIODS):
             sh = rng.dirichlet(np.ones(len(drivers)))
+            top = np.sort(sh)[::-1]
+            margin = float((top[0] - top[1]) / top[0])
+            ambiguous = int(i == 0 and k == 0)  # the first well's freezing period cannot be decided
             for d, s in zip(drivers, sh):
                 mean_abs = float(s) * 0.2
                 attrs.append((wid, period, d, float(mean_abs * rng.choice([-1, 1]) * rng.random()), mean_abs,
-                              float(s)))
+                              float(s), margin, 0.6 if ambiguous else 1.0, ambiguous))
         pers.extend(period_rows)
         if lags:
             for d in drivers:
@@ -78,7 +81,7 @@ def demo_frames(n_wells=6, years=4, seed=0, drivers=DRIVERS, lags=True):
         "wells": pd.DataFrame(wells),
         "simulation": pd.concat(sims, ignore_index=True),
         "attribution": pd.DataFrame(attrs, columns=["well_id", "period", "driver", "mean_signed", "mean_abs",
-                                                    "share"]),
+                                                    "share", "margin", "mbr_agree", "ambiguous"]),
         "periods": pd.DataFrame(pers, columns=["well_id", "winter", "freeze_start", "thaw_start", "thaw_end"]),
         "lags": pd.DataFrame(lag_rows, columns=["well_id", "driver", "lag", "value"]) if lags else None,
     }

@@ -35,8 +35,8 @@ def test_to_geopackage(run_alg, tmp_path):
 
 
 def test_to_memory_is_deterministic(run_alg):
-    def values(seed):
-        res = run_alg("createsampledata", {"WELLS": 3, "YEARS": 3, "SEED": seed,
+    def values(seed, together=False):
+        res = run_alg("createsampledata", {"WELLS": 3, "YEARS": 3, "SEED": seed, "DRIVERS_TOGETHER": together,
                                            "WELLS_OUTPUT": "memory:", "LEVELS_OUTPUT": "memory:",
                                            "FORCING_OUTPUT": "memory:"})
         from qgis.core import QgsProcessingUtils
@@ -46,10 +46,11 @@ def test_to_memory_is_deterministic(run_alg):
             layer = QgsProcessingUtils.mapLayerFromString(layer, None) or QgsProject.instance().mapLayer(layer)
         return [(f["well_id"], f["date"], f["level"]) for f in layer.getFeatures()]
 
-    a, b, c = values(1), values(1), values(2)
+    a, b, c, d = values(1), values(1), values(2), values(1, together=True)
     assert len(a) > 100
     assert a == b
     assert a != c
+    assert a != d  # the hard case is another network from the same seed
 
 
 def test_bad_parameter_is_refused(run_alg):

@@ -9,7 +9,7 @@ from groundwater_lstm.processing.terms import PARAMETERS, in_parameters
 
 CORE = Path(core.__file__).resolve().parent
 # settings a notebook user has and the algorithms do not offer (the algorithms keep the default)
-CORE_ONLY = {"chunk_size", "baseline_windows", "train_frac"}
+CORE_ONLY = {"chunk_size", "baseline_windows", "train_frac", "ambiguity_margin"}
 # parameter names that are also plain words or data columns in the core's text
 PLAIN = {"INPUT", "OUTPUT", "SEED", "TITLE", "REPORT", "WELLS", "LEVELS", "FORCING"}
 _BACKTICKED = re.compile(r"(?<!`)`([A-Za-z_][\w.]*)`(?!`)")

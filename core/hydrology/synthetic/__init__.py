@@ -62,6 +62,10 @@ Three dynamics types, by parameters (a third of the wells each; ``TYPE_PARAMS``)
         about 2 m of seasonal drawdown from May-August irrigation and a decline of about 0.15 m/year as
         the irrigated area grows. Dominant driver: ``pumping``.
 
+The hard case (``create_network(drivers_together=True)``): potential evaporation follows temperature and
+radiation alone, and irrigation follows the growing season and its water deficit (+-20 % from year to year), so
+that pumping, evaporation and frost share one calendar, as in real irrigated, seasonally frozen plains.
+
 Truth: for each well the periods of :mod:`.periods` (default :class:`.periods.PeriodConfig`) from its own
 temperature; each driver in turn is replaced by its long-term mean over the whole series and the level is
 simulated again; the effect of a driver in a period is the mean absolute level change (m) over that period's

@@ -202,10 +202,13 @@ def _effects(levels, cf_levels, labels, span):
 
 
 def create_network(wells: int = 24, years: int = 12, seed: int = 42, start: str = "2008-01-01",
-                   progress=None, is_canceled=None) -> SampleNetwork:
+                   progress=None, is_canceled=None, drivers_together: bool = False) -> SampleNetwork:
     """Simulate a sample network of ``wells`` monitoring wells over ``years`` years, deterministic per ``seed``.
 
-    A third of the wells are of each dynamics type. See the module docstring for the physics and the truth.
+    A third of the wells are of each dynamics type. See the package docstring for the physics and the truth.
+    drivers_together: the hard case, where pumping, evaporation and frost follow the same calendar (irrigation
+    on the growing season and its deficit, evaporation from temperature and radiation alone); the default keeps
+    each driver's own weather, so that the data can tell them apart.
     """
     wells, years, seed = int(wells), int(years), int(seed)
     if wells < 3:
@@ -222,7 +225,8 @@ def create_network(wells: int = 24, years: int = 12, seed: int = 42, start: str 
     weather = regional_weather(dates, rng)
     gauges = _river_anomalies(dates, weather, rng, list(RIVERS))
     design = _design_wells(wells, rng)
-    forc = {d: np.round(a, 4) for d, a in _well_forcing(dates, weather, gauges, design, rng).items()}
+    forc = {d: np.round(a, 4) for d, a in _well_forcing(dates, weather, gauges, design, rng,
+                                                                  drivers_together).items()}
     m = len(design)
     ids = [f"SN{j + 1:02d}" if m < 100 else f"SN{j + 1:03d}" for j in range(m)]
     level = np.empty((len(dates), m))

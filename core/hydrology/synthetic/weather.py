@@ -131,8 +131,13 @@ def _radiation_factor(weather, rng, m):
     return f / f.mean()
 
 
-def _well_forcing(dates, weather, gauges, wells, rng):
-    """Per-well daily forcing (dict of (days, wells) arrays) from the regional weather."""
+def _well_forcing(dates, weather, gauges, wells, rng, together=False):
+    """Per-well daily forcing (dict of (days, wells) arrays) from the regional weather.
+
+    together: the drivers move together as in an irrigated, seasonally frozen plain: potential evaporation
+    follows temperature and radiation alone (no cloudiness of its own), and irrigation pumping follows the
+    growing season and its water deficit, year by year (``_irrigation``). The default keeps them separable.
+    """
     n, m = len(dates), len(wells)
     doy = weather["doy"].astype(float)
     lat = np.array([w["y"] for w in wells])
@@ -146,8 +151,9 @@ def _well_forcing(dates, weather, gauges, wells, rng):
     precip = weather["precip"][:, None] * local * wetness
     wet = precip > 0.5
     dtr = _annual_curve(_DTR, doy)[:, None] - 3.0 * wet + _ar1(rng, n, (m,), 0.5, 1.0)
-    pet = (1.15 * hargreaves_pet(temp, lat[None, :], doy[:, None], dtr) * np.where(wet, 0.75, 1.0)
-           * _radiation_factor(weather, rng, m))
+    pet = 1.15 * hargreaves_pet(temp, lat[None, :], doy[:, None], dtr) * np.where(wet, 0.75, 1.0)
+    if not together:
+        pet = pet * _radiation_factor(weather, rng, m)
     river = np.column_stack([w["reach"] + gauges[w["river"]] * (1.0 if w["kind"] == "infiltration-runoff"
                                                                    else rng.uniform(0.7, 1.0))
                              for w in wells])
@@ -160,7 +166,10 @@ def _well_forcing(dates, weather, gauges, wells, rng):
         if w["kind"] == "extraction":
             peak = rng.uniform(3000, 4000)
             trend = 1.0 + rng.uniform(0.07, 0.11) * np.arange(years) + rng.normal(0, 0.04, years)
-            season = irr * trend[yi] * np.exp(rng.normal(0, 0.12, n))
+            if together:
+                season = _irrigation(temp[:, j], pet[:, j], precip[:, j], weather, rng) * trend[yi]
+            else:
+                season = irr * trend[yi] * np.exp(rng.normal(0, 0.12, n))
             season = np.where(precip[:, j] > 10.0, 0.25 * season, season)   # no irrigation on a rainy day
             # town and industry supply all year, growing like the irrigated area
             supply = 0.15 * trend[yi] * (1 + 0.1 * np.sin(2 * np.pi * doy / 365.25))
@@ -170,3 +179,19 @@ def _well_forcing(dates, weather, gauges, wells, rng):
             pumping[:, j] = base * (1 + 0.3 * irr) * (1 + 0.01 * np.arange(years))[yi] * np.exp(
                 rng.normal(0, 0.1, n))
     return {"precip": precip, "temp": temp, "pet": pet, "river": river, "pumping": pumping}
+
+
+def _irrigation(temp, pet, precip, weather, rng):
+    """Seasonal irrigation tied to the growing season: on from the day the 10-day mean temperature passes
+    10 degC in spring, off when it falls below 15 degC after mid-August or by September; each day in proportion
+    to the crops' water deficit (PET minus rain over ten days), and each year +-20 % (the irrigated area in
+    use, water rights, the price of power). Mean 1 over the irrigated days, as the default's shape at its peak.
+    """
+    t10 = np.convolve(temp, np.ones(10) / 10, mode="same")
+    doy = weather["doy"]
+    on = (t10 > 10.0) & (doy >= 100) & (doy <= 245) & ~((doy > 227) & (t10 < 15.0))
+    deficit = np.clip(np.convolve(pet - precip, np.ones(10) / 10, mode="same"), 0.0, None)
+    shape = np.where(on, deficit, 0.0)
+    shape = shape / max(float(shape[on].mean()) if on.any() else 1.0, 1e-9)
+    year_var = np.exp(rng.normal(0.0, 0.2, len(weather["years"])))[weather["year_index"]]
+    return shape * year_var * np.exp(rng.normal(0, 0.08, len(temp)))
