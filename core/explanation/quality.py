@@ -8,8 +8,9 @@ from .shares import contest, cosine, dominant_driver, period_weights, shares, we
 
 
 def quality(acc, pooled, drivers, plan, ambiguity_margin):
-    """Completeness and the agreement of the two random halves of the explained days (each with its own draws,
-    they stand for two seeds)."""
+    """Completeness, the agreement of the two random halves of the explained days (each with its own draws,
+    they stand for two seeds), and per period the contest of the drivers (``shares.contest``): a period is
+    ambiguous when its winner's margin is below ``ambiguity_margin`` or the two halves name different winners."""
     n_drv = len(drivers)
     nos = np.array([d != SEASON for d in drivers])
     half_ma = {h: {p: (acc[(p, h)].abs / acc[(p, h)].n if acc[(p, h)].n else np.full(n_drv, np.nan))
