@@ -284,11 +284,11 @@ def together():
     lat = dict(zip(net.wells["well_id"], net.wells["y"]))
     records, _ = prepare_wells(net.levels, net.forcing, roles, list(net.wells["well_id"]),
                                warmup_days=QUICK.lookback, forcing_id_col="well_id", latitudes=lat)
-    result = training.train_network(records, roles, QUICK, executor=SerialExecutor())
+    result = training.train_network(records, roles, QUICK)  # the default pool: both cores
     features = {w: derive_features(r.frame, roles, lat=r.lat, config=QUICK.feature_config())[0]
                 for w, r in records.items()}
     ne = explain_network(result, features, temperature={w: r.frame["temp"] for w, r in records.items()},
-                         config=ExplainConfig(), executor=SerialExecutor())
+                         config=ExplainConfig())
     return {"net": net, "ne": ne}
 
 
