@@ -4,20 +4,18 @@ It only reads what a run wrote (plugin/analysis_output.py); it never trains. A w
 of the layer's wells, with the map tool (click a well on the map), or by selecting a feature of the output
 layer anywhere in QGIS (attribute table, select tools): the panel follows the active layer and its selection.
 """
-import datetime as _dt
-import math
-
 from qgis.core import QgsFeature, QgsProject, QgsVectorLayer
 from qgis.gui import QgsDockWidget, QgsMapLayerComboBox, QgsMapToolIdentifyFeature
 from qgis.PyQt.QtCore import QSize, Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
+    QDockWidget,
+    QFrame,
+    QGridLayout,
     QLabel,
+    QScrollArea,
     QSizePolicy,
-    QSplitter,
-    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -26,10 +24,12 @@ from qgis.PyQt.QtWidgets import (
 from ..processing import compat
 from ..processing.compat import QAction
 from ..processing.provider import ICON
-from ..core.vocabulary import PERIOD_COLOURS, PERIODS, SERIES_COLOURS, SPLIT_COLOURS, SPLIT_LABELS
 from . import analysis_output as ao
 
 MENU = "&Groundwater LSTM"
+# Below these sizes a hydrograph can't be read: the panel scrolls instead of squeezing the figures.
+MIN_FIGURE_WIDTH = 260
+HYDROGRAPH_HEIGHT, ATTRIBUTION_HEIGHT = 300, 260
 
 try:  # matplotlib ships with QGIS on Windows/macOS; on Linux it is python3-matplotlib
     try:  # the binding QGIS runs (Qt5 or Qt6; matplotlib 3.5+)
@@ -37,24 +37,13 @@ try:  # matplotlib ships with QGIS on Windows/macOS; on Linux it is python3-matp
     except ImportError:
         from matplotlib.backends.backend_qt5agg import FigureCanvasQTAgg as FigureCanvas
     from matplotlib.figure import Figure
-    import matplotlib.dates as mdates
-    from matplotlib.patches import Patch
+
+    from . import inspector_figures as figures
 
     MATPLOTLIB = ""
 except Exception as exc:  # pragma: no cover - depends on the installation
-    FigureCanvas = Figure = mdates = Patch = None
+    FigureCanvas = Figure = figures = None
     MATPLOTLIB = f"matplotlib does not import ({exc}); plots are not shown"
-
-
-def _fmt(value, digits=2):
-    value = ao.to_python(value)
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "–"
-        return f"{value:.{digits}f}"
-    return str(value)
 
 
 def _escape(text):
@@ -104,20 +93,20 @@ class WellInspectorDock(QgsDockWidget):
         body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
-        row = QHBoxLayout()
+        row = QGridLayout()  # the layer on its own line, so that the well list stays readable in a narrow dock
         self.layer_combo = QgsMapLayerComboBox(body)
         self.layer_combo.setFilters(compat.FILTER_VECTOR_LAYER)
         self.layer_combo.setAllowEmptyLayer(True)
         self.layer_combo.setToolTip("The wells layer written by 'Analyse wells'")
         self.layer_combo.layerChanged.connect(self._combo_layer_changed)
-        row.addWidget(self.layer_combo, 2)
+        row.addWidget(self.layer_combo, 0, 0, 1, 2)
         self.well_combo = QComboBox(body)
         self.well_combo.setObjectName("wellCombo")
         self.well_combo.setToolTip("The analysed wells of the layer")
         self.well_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.well_combo.setMinimumContentsLength(10)
         self.well_combo.currentIndexChanged.connect(self._combo_well_changed)
-        row.addWidget(self.well_combo, 2)
+        row.addWidget(self.well_combo, 1, 0)
         self.pick_button = QToolButton(body)
         self.pick_button.setCheckable(True)
         self.pick_button.setIcon(QIcon(":/images/themes/default/mActionIdentify.svg"))
@@ -125,7 +114,8 @@ class WellInspectorDock(QgsDockWidget):
         self.pick_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.pick_button.setToolTip("Pick a well on the map")
         self.pick_button.toggled.connect(self._pick_toggled)
-        row.addWidget(self.pick_button)
+        row.addWidget(self.pick_button, 1, 1)
+        row.setColumnStretch(0, 1)
         layout.addLayout(row)
 
         self.message_label = QLabel(body)
@@ -135,30 +125,42 @@ class WellInspectorDock(QgsDockWidget):
         self.message_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout.addWidget(self.message_label)
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical, body)
+        # The figures and the metrics stack in a scroll area: a short or narrow dock scrolls, it never squeezes.
+        self.scroll = QScrollArea(body)
+        self.scroll.setObjectName("panels")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        panels = QWidget(self.scroll)
+        stack = QVBoxLayout(panels)
+        stack.setContentsMargins(0, 0, 0, 0)
+        self.hydrograph_figure = self.attribution_figure = None
+        self.hydrograph_canvas = self.attribution_canvas = None
         if FigureCanvas is not None:
-            self.hydrograph_figure = Figure(figsize=(7, 3.2), dpi=90, layout="constrained")
-            self.hydrograph_canvas = FigureCanvas(self.hydrograph_figure)
-            self.hydrograph_canvas.setMinimumHeight(220)
-            self.attribution_figure = Figure(figsize=(7, 2.6), dpi=90, layout="constrained")
-            self.attribution_canvas = FigureCanvas(self.attribution_figure)
-            self.attribution_canvas.setMinimumHeight(180)
-            self.splitter.addWidget(self.hydrograph_canvas)
-            self.splitter.addWidget(self.attribution_canvas)
-        else:
-            self.hydrograph_figure = self.attribution_figure = None
-            self.hydrograph_canvas = self.attribution_canvas = None
-        self.metrics_view = QTextBrowser(body)
+            self.hydrograph_figure, self.hydrograph_canvas = self._figure(panels, HYDROGRAPH_HEIGHT)
+            self.attribution_figure, self.attribution_canvas = self._figure(panels, ATTRIBUTION_HEIGHT)
+            stack.addWidget(self.hydrograph_canvas, 3)
+            stack.addWidget(self.attribution_canvas, 2)
+        self.metrics_view = QLabel(panels)
         self.metrics_view.setObjectName("metrics")
-        self.metrics_view.setOpenExternalLinks(False)
-        self.metrics_view.setMinimumHeight(120)
-        self.splitter.addWidget(self.metrics_view)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setStretchFactor(self.splitter.count() - 1, 1)
-        self.splitter.setSizes([340, 250, 170][-self.splitter.count():])
-        layout.addWidget(self.splitter, 1)
+        self.metrics_view.setTextFormat(Qt.TextFormat.RichText)
+        self.metrics_view.setWordWrap(True)
+        self.metrics_view.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.metrics_view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        stack.addWidget(self.metrics_view)
+        stack.addStretch(0)
+        self.scroll.setWidget(panels)
+        layout.addWidget(self.scroll, 1)
         self.setWidget(body)
+
+    @staticmethod
+    def _figure(parent, height):
+        fig = Figure(figsize=(6, height / 90), dpi=90, layout="constrained")
+        canvas = FigureCanvas(fig)
+        canvas.setParent(parent)
+        canvas.setMinimumSize(MIN_FIGURE_WIDTH, height)
+        canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        canvas.mpl_connect("resize_event", lambda _event: figures.fit(fig))  # before the canvas redraws
+        return fig, canvas
 
     def sizeHint(self):  # noqa: N802
         return QSize(560, 760)
@@ -259,7 +261,16 @@ class WellInspectorDock(QgsDockWidget):
     def _combo_well_changed(self, index):
         if self._updating or index < 0:
             return
-        self.show_well(self.well_combo.itemData(index))
+        well_id = self.well_combo.itemData(index)
+        self.show_well(well_id)
+        # the map and the attribute table show the well the list shows
+        ids = self.output.feature_ids(well_id) if self.output is not None and self.layer is not None else []
+        if ids and set(ids) != set(self.layer.selectedFeatureIds()):
+            self._updating = True
+            try:
+                self.layer.selectByIds(ids)
+            finally:
+                self._updating = False
 
     # ------------------------------------------------------------------------------------------ showing
     def set_message(self, text):
@@ -270,7 +281,7 @@ class WellInspectorDock(QgsDockWidget):
         return self.message_label.text()
 
     def metrics_html(self):
-        return self.metrics_view.toHtml()
+        return self.metrics_view.text()
 
     def _clear(self, explanation):
         self.well_id = None
@@ -282,7 +293,7 @@ class WellInspectorDock(QgsDockWidget):
             if fig is not None:
                 fig.clear()
                 canvas.draw()
-        self.metrics_view.setHtml(f"<p>{_escape(explanation)}</p>" if explanation else "")
+        self.metrics_view.setText(f"<p>{_escape(explanation)}</p>" if explanation else "")
 
     def show_well(self, well_id):
         """Draw ``well_id`` of the current output: hydrograph, attribution, metrics. False when impossible."""
@@ -309,144 +320,28 @@ class WellInspectorDock(QgsDockWidget):
         if self.hydrograph_figure is not None:
             self.draw_hydrograph(well_id, self.series, self.output.period_spans(well_id, self.series), skipped)
             self.draw_attribution(well_id, self.attribution_rows, skipped)
-        self.metrics_view.setHtml(self._metrics(well_id, attrs))
+        self.metrics_view.setText(figures.metrics_html(well_id, attrs) if figures else _escape(attrs))
         return True
 
-    # -- hydrograph
+    # -- figures (inspector_figures draws; the dock says why a panel is empty)
     def draw_hydrograph(self, well_id, series, spans, skipped=""):
-        fig = self.hydrograph_figure
-        fig.clear()
-        ax = fig.add_subplot(111)
-        ax.set_title(f"Well {well_id}: observed and simulated groundwater level", fontsize=10)
-        if not len(series):
-            why = skipped or ("no simulation table was recorded by the run" if not self.output.uris.get("simulation")
-                              else "the simulation table has no rows for this well")
-            ax.text(0.5, 0.5, f"No hydrograph: {why}.", ha="center", va="center", transform=ax.transAxes)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            self.hydrograph_canvas.draw()
-            return ax
-        day = _dt.timedelta(days=1)
-        seen = set()
-        for period, start, end in spans:
-            label = period if period not in seen else None
-            seen.add(period)
-            ax.axvspan(start, end + day, color=PERIOD_COLOURS.get(period, "#cccccc"), alpha=0.14, lw=0,
-                       label=label, zorder=0)
-        if series.has_band():
-            ax.fill_between(series.dates, series.lower, series.upper, color=SERIES_COLOURS["spread"], alpha=0.28, lw=0,
-                            label="ensemble spread", zorder=1)
-        ax.plot(series.dates, series.simulated, color=SERIES_COLOURS["simulated"], lw=1.1, label="simulated", zorder=3)
-        od, ov = series.observed_points()
-        ax.plot(od, ov, ls="none", marker="o", ms=2.2, color=SERIES_COLOURS["observed"], label="observed", zorder=4)
-        for i, (split, start, end) in enumerate(ao.runs(series.dates, series.split)):
-            ax.axvspan(start, end + day, ymin=0.965, ymax=1.0, color=SPLIT_COLOURS.get(split, "#999999"), lw=0,
-                       zorder=5)
-            mid = start + (end - start) / 2
-            ax.text(mid, 0.93, SPLIT_LABELS.get(split, split), transform=ax.get_xaxis_transform(), ha="center",
-                    va="top", fontsize=7, color="#444444", zorder=6)
-            if i:
-                ax.axvline(start, color="#666666", lw=0.7, ls="--", zorder=2)
-        ax.set_ylabel("level (m)")
-        locator = mdates.AutoDateLocator()
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        ax.legend(loc="lower left", fontsize=7, ncol=5, frameon=True, framealpha=0.85, edgecolor="none")
-        ax.margins(x=0.01)
-        self.hydrograph_canvas.draw()
+        why = skipped or ("no simulation table was recorded by the run" if not self.output.uris.get("simulation")
+                          else "the simulation table has no rows for this well")
+        ax = figures.draw_hydrograph(self.hydrograph_figure, well_id, series, spans, why)
+        self._redraw(self.hydrograph_canvas)
         return ax
 
-    # -- attribution
     def draw_attribution(self, well_id, rows, skipped=""):
-        fig = self.attribution_figure
-        fig.clear()
-        ax = fig.add_subplot(111)
-        ax.set_title(f"Well {well_id}: drivers by freeze-thaw period (expected gradients)", fontsize=10)
-        if not rows:
-            why = skipped or ("no attribution table was recorded by the run (run 'Explain drivers')"
-                              if not self.output.uris.get("attribution")
-                              else "the attribution table has no rows for this well")
-            ax.text(0.5, 0.5, f"No attribution: {why}.", ha="center", va="center", transform=ax.transAxes)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            self.attribution_canvas.draw()
-            return ax
-        order = [p for p in PERIODS if any(r.period == p for r in rows)]
-        order += sorted({r.period for r in rows} - set(order))
-        values, signs = {}, {}
-        for r in rows:
-            share = r.share
-            values[(r.period, r.driver)] = share
-            signs[(r.period, r.driver)] = r.mean_signed
-        # shares missing: normalise mean_abs per period
-        for p in order:
-            if all(math.isnan(values[(q, d)]) for (q, d) in values if q == p):
-                total = sum(r.mean_abs for r in rows if r.period == p and not math.isnan(r.mean_abs))
-                for r in rows:
-                    if r.period == p and total > 0:
-                        values[(p, r.driver)] = r.mean_abs / total
-        drivers = sorted({r.driver for r in rows},
-                         key=lambda d: -max((values.get((p, d), math.nan) for p in order),
-                                            key=lambda v: -math.inf if math.isnan(v) else v))
-        width = 0.8 / max(len(order), 1)
-        negative = False
-        for i, p in enumerate(order):
-            xs = [j + (i - (len(order) - 1) / 2) * width for j in range(len(drivers))]
-            hs = [values.get((p, d), math.nan) for d in drivers]
-            hs = [0.0 if math.isnan(h) else h for h in hs]
-            bars = ax.bar(xs, hs, width * 0.95, label=p, color=PERIOD_COLOURS.get(p, "#999999"),
-                          edgecolor="white", lw=0.4)
-            for bar, d in zip(bars, drivers):
-                s = signs.get((p, d), math.nan)
-                if not math.isnan(s) and s < 0:
-                    bar.set_hatch("///")
-                    negative = True
-        ax.set_xticks(range(len(drivers)))
-        ax.set_xticklabels(drivers, rotation=25, ha="right", fontsize=8)
-        ax.set_ylabel("share of |attribution|")
-        top = max([v for v in values.values() if not math.isnan(v)] or [1.0])
-        ax.set_ylim(0, max(top, 1e-9) * 1.18)
-        handles = [Patch(facecolor=PERIOD_COLOURS.get(p, "#999999"), label=p) for p in order]
-        if negative:
-            handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="///", label="lowers the level"))
-        ax.legend(handles=handles, fontsize=7, ncol=len(handles), loc="upper right", frameon=False)
-        self.attribution_canvas.draw()
+        why = skipped or ("no attribution table was recorded by the run (run 'Explain drivers')"
+                          if not self.output.uris.get("attribution") else "the attribution table has no rows for this well")
+        ax = figures.draw_attribution(self.attribution_figure, well_id, rows, why)
+        self._redraw(self.attribution_canvas)
         return ax
 
-    # -- metrics
-    def _metrics(self, well_id, attrs):
-        if not attrs:
-            return f"<p>Well <b>{_escape(well_id)}</b> is not a feature of this layer.</p>"
-        left = [("Status", attrs.get("status"), 2), ("Observations", attrs.get("n_obs"), 0)]
-        for name, key in (("NSE train", "nse_train"), ("NSE validation", "nse_val"), ("NSE test", "nse_test"),
-                          ("KGE test", "kge_test"), ("RMSE test (m)", "rmse_test"), ("Bias test (m)", "bias_test")):
-            if key in attrs:
-                left.append((name, attrs.get(key), 3))
-        right = []
-        if "dyn_type" in attrs:
-            right += [("Dynamics type", attrs.get("dyn_type"), 2), ("Type confidence", attrs.get("dyn_conf"), 2)]
-        for name, key in (("Dominant driver", "dom_drv"), ("… freezing", "dom_frz"), ("… thawing", "dom_thw"),
-                          ("… unfrozen", "dom_unf"), ("Attribution quality", "eg_qual")):
-            if key in attrs:
-                right.append((name, attrs.get(key), 2))
-        cells = []
-        for i in range(max(len(left), len(right))):
-            tds = []
-            for col in (left, right):
-                if i < len(col):
-                    name, value, digits = col[i]
-                    tds.append(f"<td>{_escape(name)}</td><td><b>{_escape(_fmt(value, digits))}</b></td>")
-                else:
-                    tds.append("<td></td><td></td>")
-            cells.append(f"<tr>{tds[0]}<td width='18'></td>{tds[1]}</tr>")
-        shares = [(k[3:], ao.to_float(v)) for k, v in attrs.items() if k.startswith("sh_")]
-        shares = sorted([kv for kv in shares if not math.isnan(kv[1])], key=lambda kv: -kv[1])
-        html = [f"<div style='font-size:9pt'><b>Well {_escape(well_id)}</b>",
-                "<table cellspacing='0' cellpadding='1'>", *cells, "</table>"]
-        if shares:
-            html.append("Driver shares: " + ", ".join(f"{_escape(d)} {_fmt(v, 2)}" for d, v in shares))
-        html.append("</div>")
-        return "".join(html)
+    @staticmethod
+    def _redraw(canvas):
+        figures.fit(canvas.figure)
+        canvas.draw()
 
     # ------------------------------------------------------------------------------------------ closing
     def cleanup(self):
@@ -499,12 +394,24 @@ class InspectorGui:
         if self.dock is None:
             self.dock = WellInspectorDock(self.iface, self.iface.mainWindow())
             self.dock.visibilityChanged.connect(self._visibility)
-            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+            self._add_dock(self.dock)
         self.dock.show()
         self.dock.raise_()
         if self.action is not None and not self.action.isChecked():
             self.action.setChecked(True)
         return self.dock
+
+    def _add_dock(self, dock):
+        """Into the right dock area, as a tab of the panels already there: stacked below them it would get a
+        third of the window's height, too little for its figures."""
+        window = self.iface.mainWindow()
+        area = Qt.DockWidgetArea.RightDockWidgetArea
+        beside = [d.objectName() for d in window.findChildren(QDockWidget) if d is not dock and d.isVisible()
+                  and not d.isFloating() and d.objectName() and window.dockWidgetArea(d) == area]
+        if beside and hasattr(self.iface, "addTabifiedDockWidget"):
+            self.iface.addTabifiedDockWidget(area, dock, beside, True)
+        else:
+            self.iface.addDockWidget(area, dock)
 
     def toggle(self, on):
         if on:

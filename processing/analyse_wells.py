@@ -88,8 +88,6 @@ class AnalyseWells(GroundwaterAlgorithm):
         feedback.pushInfo("Dynamics types: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
         feedback.pushInfo(f"Analysis of {len(table)} wells done in {time.perf_counter() - t0:.0f} s.")
         self._results, self._id_field = outputs, id_field
-        from . import styling
-        styling.attach_post_processor(context, outputs["OUTPUT"])
         return outputs
 
     def _write_outputs(self, parameters, context, feedback, source, id_field, inputs, analysis, table):
@@ -156,6 +154,9 @@ class AnalyseWells(GroundwaterAlgorithm):
         outputs = getattr(self, "_results", None) or {}
         dest = outputs.get("OUTPUT")
         if dest:
+            # Here, not in execute: the dialog runs execute in a worker thread, and a post-processor made there
+            # crashed QGIS when the dialog loaded the results (seen on 3.22 in the real window, tests/desktop).
+            styling.attach_post_processor(context, dest)
             try:
                 styling.apply_and_persist(dest, feedback, context)
             except Exception as exc:  # the data are written; a style problem must not hide them

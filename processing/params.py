@@ -38,12 +38,51 @@ FORCING_HELP = (
 
 # Field parameters are declared optional even where a value is needed: QGIS 3.22 refuses a non-optional field
 # parameter that is left out even when it has a default; the readers fall back to the default instead.
+# A field parameter that is not given at all (qgis_process, processing.run) and whose default the table lacks
+# takes the field whose name says what it holds (core/inputs/names); the dialog shows the same guess
+# (plugin/field_guess.py). Given but empty means "none" (a role left out on purpose).
+FIELD_KEYS = {  # field parameter -> what it holds (a key of core.inputs.names.COLUMN_NAMES)
+    "WELL_ID_FIELD": "well_id", "LEVEL_ID_FIELD": "well_id", "LEVEL_DATE_FIELD": "date", "LEVEL_FIELD": "level",
+    "FORCING_ID_FIELD": "well_id", "FORCING_DATE_FIELD": "date",
+    **{name: role for name, role, _default, _label in ROLE_PARAMS},
+}
+
+
+def _field(alg, parameters, context, name, default):
+    """The field parameter's one value as the algorithm reads it (its default when left out)."""
+    chosen = compat.parameter_as_fields(alg, parameters, name, context)
+    return chosen[0] if chosen else default
+
+
+def _guessed(parameters, name, default, present, what, feedback, taken=()):
+    """``default``, or for a parameter that is not given the field of ``present`` named for what it holds."""
+    if name in parameters or default in present:
+        return default
+    from ..core.inputs.names import guess_column
+
+    guess = guess_column(present, FIELD_KEYS[name], taken=taken)
+    if guess is None:
+        return default
+    if feedback is not None:
+        feedback.pushInfo(f"{what}: no field '{default}', so '{guess}' is read for it (by its name; set {name} "
+                          "to choose another).")
+    return guess
+
+
+def field_widget(alg, param):
+    """``param`` with the dialog's name-guessing widget (plugin/field_guess.py) when it is one of FIELD_KEYS."""
+    if param.name() in FIELD_KEYS:
+        package = __name__.rsplit(".", 2)[0]  # the plugin's folder name, whatever it was installed as
+        metadata = param.metadata()
+        metadata["widget_wrapper"] = {"class": f"{package}.plugin.field_guess.FieldGuessWrapper"}
+        param.setMetadata(metadata)
+    alg.addParameter(param)
 
 
 def add_wells(alg, optional=False):
     alg.addParameter(QgsProcessingParameterFeatureSource(
         "WELLS", alg.tr("Wells (points)"), [compat.SOURCE_POINT], optional=optional))
-    alg.addParameter(QgsProcessingParameterField(
+    field_widget(alg, QgsProcessingParameterField(
         "WELL_ID_FIELD", alg.tr("Well ID field"), "well_id", "WELLS", optional=True))
 
 
@@ -53,23 +92,23 @@ def add_levels(alg):
     for name, label, default in (("LEVEL_ID_FIELD", "Levels: well ID field", "well_id"),
                                  ("LEVEL_DATE_FIELD", "Levels: date field", "date"),
                                  ("LEVEL_FIELD", "Levels: level field (m)", "level")):
-        alg.addParameter(QgsProcessingParameterField(name, alg.tr(label), default, "LEVELS", optional=True))
+        field_widget(alg, QgsProcessingParameterField(name, alg.tr(label), default, "LEVELS", optional=True))
 
 
 def add_forcing_table(alg, id_label="Forcing: well ID field (empty: one series for all wells)"):
     """FORCING with its well-ID and date fields (the driver fields are the caller's)."""
     alg.addParameter(QgsProcessingParameterFeatureSource(
         "FORCING", alg.tr("Forcing (drivers table)"), [compat.SOURCE_ANY_VECTOR]))
-    alg.addParameter(QgsProcessingParameterField(
+    field_widget(alg, QgsProcessingParameterField(
         "FORCING_ID_FIELD", alg.tr(id_label), "well_id", "FORCING", optional=True))
-    alg.addParameter(QgsProcessingParameterField(
+    field_widget(alg, QgsProcessingParameterField(
         "FORCING_DATE_FIELD", alg.tr("Forcing: date field"), "date", "FORCING", optional=True))
 
 
 def add_forcing(alg):
     add_forcing_table(alg)
     for name, _role, default, label in ROLE_PARAMS:
-        alg.addParameter(QgsProcessingParameterField(
+        field_widget(alg, QgsProcessingParameterField(
             # Any, not Numeric: CSV read through OGR gives numbers as text.
             name, alg.tr(label), default, "FORCING", compat.FIELD_ANY,
             optional=True))
@@ -133,8 +172,8 @@ def read_wells(alg, parameters, context, feedback):
     source = alg.parameterAsSource(parameters, "WELLS", context)
     if source is None:
         raise QgsProcessingException("Wells: the layer could not be opened. Fix: choose a point layer.")
-    id_field = compat.parameter_as_fields(alg, parameters, "WELL_ID_FIELD", context)
-    id_field = id_field[0] if id_field else "well_id"
+    id_field = _guessed(parameters, "WELL_ID_FIELD", _field(alg, parameters, context, "WELL_ID_FIELD", "well_id"),
+                        field_names(source), "Wells", feedback)
     require_fields(source, [id_field], "Wells")
     if source.featureCount() == 0:
         raise QgsProcessingException("Wells: the layer is empty. Fix: choose a layer with monitoring wells.")
@@ -156,8 +195,10 @@ def read_levels(alg, parameters, context, feedback):
     source = alg.parameterAsSource(parameters, "LEVELS", context)
     if source is None:
         raise QgsProcessingException("Levels: the table could not be opened.")
-    cols = {k: (compat.parameter_as_fields(alg, parameters, k, context) or [d])[0]
-            for k, d in (("LEVEL_ID_FIELD", "well_id"), ("LEVEL_DATE_FIELD", "date"), ("LEVEL_FIELD", "level"))}
+    present, cols = field_names(source), {}
+    for k, d in (("LEVEL_ID_FIELD", "well_id"), ("LEVEL_DATE_FIELD", "date"), ("LEVEL_FIELD", "level")):
+        cols[k] = _guessed(parameters, k, _field(alg, parameters, context, k, d), present, "Levels", feedback,
+                           taken=cols.values())
     require_fields(source, cols.values(), "Levels")
     frame = source_to_frame(source, list(dict.fromkeys(cols.values())), feedback)
     return frame, (cols["LEVEL_ID_FIELD"], cols["LEVEL_DATE_FIELD"], cols["LEVEL_FIELD"])
@@ -169,10 +210,11 @@ def read_forcing(alg, parameters, context, feedback):
     if source is None:
         raise QgsProcessingException("Forcing: the table could not be opened.")
     present = field_names(source)
-    date_col = (compat.parameter_as_fields(alg, parameters, "FORCING_DATE_FIELD", context) or ["date"])[0]
+    date_col = _guessed(parameters, "FORCING_DATE_FIELD", _field(alg, parameters, context, "FORCING_DATE_FIELD",
+                                                                 "date"), present, "Forcing", feedback)
     require_fields(source, [date_col], "Forcing")
-    id_col = compat.parameter_as_fields(alg, parameters, "FORCING_ID_FIELD", context)
-    id_col = id_col[0] if id_col else None
+    id_col = _guessed(parameters, "FORCING_ID_FIELD", _field(alg, parameters, context, "FORCING_ID_FIELD", None),
+                      present, "Forcing", feedback, taken=[date_col])
     if "FORCING_ID_FIELD" in parameters and parameters["FORCING_ID_FIELD"] in ("", [], None):
         id_col = None  # left empty on purpose (QGIS would fill in the default): one series for every well
         feedback.pushInfo("Forcing: no well-ID field chosen, so one forcing series serves every well.")
@@ -186,8 +228,8 @@ def read_forcing(alg, parameters, context, feedback):
     for name, role, default, label in ROLE_PARAMS:
         if name in parameters and parameters[name] in ("", [], None) and role != "precip":
             continue  # left empty on purpose: the role is absent
-        col = compat.parameter_as_fields(alg, parameters, name, context)
-        col = col[0] if col else None
+        col = _guessed(parameters, name, _field(alg, parameters, context, name, None), present, "Forcing", feedback,
+                       taken=[date_col, id_col, *roles.values()])
         if not col:
             continue
         if col not in present:

@@ -94,6 +94,7 @@ set +e
 chroot "$dir" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 CI="${CI:-}" \
   GWLSTM_SHARED_DATA=/shared/data GWLSTM_SLOW="${GWLSTM_SLOW:-}" \
   GWLSTM_STRICT_DEPRECATIONS="${GWLSTM_STRICT_DEPRECATIONS:-}" GWLSTM_CATALOGUE="${GWLSTM_CATALOGUE:-}" \
+  GWLSTM_DESKTOP="${GWLSTM_DESKTOP:-}" GWLSTM_DESKTOP_WHY="${GWLSTM_DESKTOP_WHY:-}" \
   QGIS_PROCESS=/usr/bin/qgis_process.bin \
   /bin/sh -c 'cd /src && exec scripts/with_qgis_env.sh .venv/bin/python -P -m pytest "$@"' pytest "$@"
 rc=$?

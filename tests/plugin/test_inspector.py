@@ -88,7 +88,9 @@ def test_well_list_and_active_layer_follow(dock, wells_layer, analysis_gpkg, qgi
     assert dock.layer is wells_layer and dock.output is not None
     dock.well_combo.setCurrentIndex(dock.well_combo.findData("W2"))
     assert_drawn(dock, analysis_gpkg, "W2")
-    assert wells_layer.selectedFeatureCount() == 0  # choosing from the list does not change the selection
+    # the map and the attribute table follow the list
+    assert wells_layer.selectedFeatureIds() == [expected(analysis_gpkg, "W2")["fid"]]
+    assert dock.well_id == "W2"
 
 
 def test_map_tool_click_selects_and_shows(dock, wells_layer, analysis_gpkg, qgis_iface, qgis_canvas):

@@ -192,3 +192,43 @@ def test_numeric_well_ids_of_any_field_type_join(run_alg, sample, tmp_path, well
     cal = run_alg("freezethaw", {"FORCING": layers["FORCING"], "TEMP_FIELD": "temp", "WELLS": layers["WELLS"],
                                  "OUTPUT": "memory:"})
     assert {f["well_id"] for f in cal["OUTPUT"].getFeatures()} == {str(n) for n in numbers}
+
+
+def test_challenge_style_column_names_need_no_field_parameters(run_alg, sample, tmp_path):
+    """Tables named as in the 2022 groundwater modelling challenge (Date/head, time/rr/tg/et): trainwells finds
+    every field by its name when no field parameter is given, and says which field it read for what."""
+    import pandas as pd
+
+    gpkg = sample["LEVELS"].split("|")[0]
+    with sqlite3.connect(gpkg) as con:
+        levels = pd.read_sql("select well_id, date, level from levels", con)
+        forcing = pd.read_sql("select * from forcing", con).drop(columns=["fid"])
+    levels.rename(columns={"well_id": "station", "date": "Date", "level": "head"}).to_csv(
+        tmp_path / "heads.csv", index=False)
+    names = {"well_id": "station", "date": "time", "precip": "rr", "temp": "tg", "pet": "et", "river": "stage",
+             "pumping": "pump"}
+    assert set(names) <= set(forcing.columns), forcing.columns
+    forcing.rename(columns=names).to_csv(tmp_path / "input_data.csv", index=False)
+
+    feedback = LogFeedback()
+    res = run_alg("trainwells", {"WELLS": sample["WELLS"], "LEVELS": str(tmp_path / "heads.csv"),
+                                 "FORCING": str(tmp_path / "input_data.csv"), **TINY, "ENSEMBLE": 1, "EPOCHS": 2,
+                                 "OUTPUT": "memory:", "SIMULATION": "memory:", "MODEL_FOLDER": str(tmp_path / "m")},
+                  feedback)
+    assert {f["status"] for f in res["OUTPUT"].getFeatures()} == {"ok"}
+    roles = json.loads((tmp_path / "m" / "manifest.json").read_text())["roles"]
+    assert {k: roles[k] for k in ("precip", "temp", "pet", "river", "pumping")} == {
+        "precip": "rr", "temp": "tg", "pet": "et", "river": "stage", "pumping": "pump"}
+    log = "\n".join(feedback.lines)
+    for read in ("'head'", "'Date'", "'station'", "'time'", "'rr'", "'tg'"):
+        assert f"so {read} is read for it" in log, log
+
+
+class LogFeedback(QgsProcessingFeedback):
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+
+    def pushInfo(self, info):  # noqa: N802 (QGIS's name)
+        self.lines.append(info)
+        super().pushInfo(info)
