@@ -13,7 +13,7 @@ QGIS_PKGS    := qgis python3-qgis qgis-providers
 # zip for `make zip`; chromium checks the HTML report in a real headless browser; xvfb and xauth run the real
 # QGIS window for the desktop tier (tests/desktop)
 SYS_PKGS     := $(QGIS_PKGS) zip chromium xvfb xauth
-PY_PKGS      := torch==2.13.0 captum pandas scikit-learn pytest pytest-qgis
+PY_PKGS      := torch==2.13.0 captum pandas scikit-learn "dask[distributed]" pytest pytest-qgis
 DEMO_DIR     ?= demo_output
 BENCH_ARGS   ?=
 PYTEST_ARGS  ?=

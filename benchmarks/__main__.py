@@ -1,4 +1,5 @@
-"""``python -m benchmarks [--case NAME ...] [--quick] [--all-wells]``: one JSON object per line per case."""
+"""``python -m benchmarks [--case NAME ...] [--quick] [--all-wells] [--sizes N,N,...]``: one JSON object per line
+per case."""
 import argparse
 import importlib
 import sys
@@ -14,6 +15,7 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="small versions of every case (a smoke test)")
     p.add_argument("--all-wells", action="store_true",
                    help="speed: compare on all 28 Swiss wells, not 6 (about 45 min on 2 cores)")
+    p.add_argument("--sizes", help="scale: the network sizes, comma-separated (default 24,96,384)")
     args = p.parse_args(argv)
     ensure_importable()
     try:
@@ -27,6 +29,8 @@ def main(argv=None):
         mod = importlib.import_module(f".{case}", __package__)
         try:
             extra = {"wells": None} if args.all_wells and case == "speed" else {}
+            if args.sizes and case == "scale":
+                extra = {"sizes": [int(n) for n in args.sizes.split(",") if n.strip()]}
             result = mod.run(quick=args.quick, **extra)
             for line in (result if isinstance(result, list) else [result]):
                 emit(line)

@@ -124,17 +124,30 @@ class TrainingRun:
 
 def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id", "date", "level"),
           forcing_id_col=None, forcing_date_col="date", calendar=None, period_config=None, executor=None,
-          log=None, progress=None, is_canceled=None, nodata=NODATA_CODES):
+          log=None, progress=None, is_canceled=None, nodata=NODATA_CODES, on_simulation=None):
     """Validate, train every well and score it. ``wells``: frame with ``well_id`` and optionally ``lat``.
-    ``nodata``: the values that mean "no value" in the levels and every driver.
+    ``nodata``: the values that mean "no value" in the levels and every driver. ``executor``: where the wells
+    run (``model.executor.executor_for``): None for this machine's pool, a Dask scheduler address
+    (``"tcp://host:8786"``) for a cluster, or an executor object. ``on_simulation(well_id, frame)``: takes each
+    well's simulation as the well ends, to write it out (``training.train_network``); the run keeps none.
 
     Progress: 0-5 % validation, 5-100 % training.
     """
-    from .model import training
     from .model.config import TrainConfig
+    from .model.executor import executor_for
 
     config = (config or TrainConfig()).validate()
     well_ids = [normalise_id(w) for w in wells["well_id"]]
+    with executor_for(executor, len(well_ids)) as executor:  # a cluster is refused before any data is read
+        return _train(well_ids, wells, levels, forcing, roles, config, level_fields, forcing_id_col,
+                      forcing_date_col, calendar, period_config, executor, log, progress, is_canceled, nodata,
+                      on_simulation)
+
+
+def _train(well_ids, wells, levels, forcing, roles, config, level_fields, forcing_id_col, forcing_date_col,
+           calendar, period_config, executor, log, progress, is_canceled, nodata, on_simulation):
+    from .model import training
+
     lats = _latitudes(wells)
     if progress:
         progress(0.0, "Checking levels and forcing")
@@ -149,7 +162,7 @@ def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id"
             progress(0.05 + 0.95 * frac, msg)
 
     result = training.train_network(records, roles, config, executor=executor, progress=step,
-                                    is_canceled=is_canceled, periods=labels)
+                                    is_canceled=is_canceled, periods=labels, on_simulation=on_simulation)
     _log_skips(log, result.skipped)
     for note in _unscored(result.metrics, records, config):
         if log:
@@ -160,12 +173,24 @@ def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id"
 
 
 def simulate(model_folder, wells, forcing, roles, *, levels=None, level_fields=("well_id", "date", "level"),
-             forcing_id_col=None, forcing_date_col="date", calendar=None, period_config=None, log=None,
-             progress=None, is_canceled=None, nodata=NODATA_CODES):
+             forcing_id_col=None, forcing_date_col="date", calendar=None, period_config=None, executor=None,
+             log=None, progress=None, is_canceled=None, nodata=NODATA_CODES, on_simulation=None):
     """Run stored models on (new) forcing: every day after the warm-up, past the last observation too.
 
     Returns (simulation DataFrame, skipped dict). Observed levels, when given, are joined for comparison.
+    ``executor``: None runs the wells in this process (a simulation takes less than starting workers); an
+    executor or a Dask scheduler address spreads them. ``on_simulation``: as in ``train``.
     """
+    from .model.executor import SerialExecutor, executor_for
+
+    with executor_for(SerialExecutor() if executor is None else executor) as executor:
+        return _simulate(model_folder, wells, forcing, roles, levels, level_fields, forcing_id_col,
+                         forcing_date_col, calendar, period_config, executor, log, progress, is_canceled, nodata,
+                         on_simulation)
+
+
+def _simulate(model_folder, wells, forcing, roles, levels, level_fields, forcing_id_col, forcing_date_col,
+              calendar, period_config, executor, log, progress, is_canceled, nodata, on_simulation):
     net, usable, skipped = _stored_models(model_folder, wells, forcing, roles)
     lats = _latitudes(wells)
     records, bad = data.prepare_forcing_only(
@@ -173,7 +198,8 @@ def simulate(model_folder, wells, forcing, roles, *, levels=None, level_fields=(
         forcing_id_col=forcing_id_col, forcing_date_col=forcing_date_col, latitudes=lats, log=log,
         is_canceled=is_canceled, nodata=nodata)
     labels = period_labels(records, roles, calendar, period_config, log)
-    sim, failed = net.simulate(records, progress=progress, is_canceled=is_canceled, periods=labels)
+    sim, failed = net.simulate(records, progress=progress, is_canceled=is_canceled, periods=labels,
+                               executor=executor, on_simulation=on_simulation)
     _log_skips(log, {**skipped, **failed})  # (prepare_forcing_only logged the others)
     return sim, {**skipped, **bad, **failed}
 
@@ -190,12 +216,14 @@ def features_for(records, trained, roles):
     return out
 
 
-def explain(trained, records, roles, config=None, *, calendar=None, period_config=None, log=None,
-            progress=None, is_canceled=None):
+def explain(trained, records, roles, config=None, *, calendar=None, period_config=None, executor=None, log=None,
+            progress=None, is_canceled=None, on_explained=None):
     """Expected gradients per period for every trained well: an ``explanation.config.NetworkExplanation``.
 
     trained: well_id -> TrainedWell (from ``train(...).result.trained`` or ``store.load_network(...).trained``);
-    records: well_id -> data.WellRecord covering the trained span.
+    records: well_id -> data.WellRecord covering the trained span. ``executor``: as in ``train``.
+    ``on_explained(well_id, WellExplanation)``: takes each well as it ends, to write it out; the result then
+    keeps no lags (``explanation.network.explain_network``).
     """
     from .explanation.network import explain_network
     from .explanation.shares import share_fields
@@ -207,7 +235,7 @@ def explain(trained, records, roles, config=None, *, calendar=None, period_confi
                          fix="give the air temperature (`roles.temp`) or a `calendar` table")
     feats = features_for(records, trained, roles)
     result = explain_network({w: t for w, t in trained.items() if w in feats}, feats, labels, config=config,
-                                progress=progress, is_canceled=is_canceled)
+                             executor=executor, progress=progress, is_canceled=is_canceled, on_explained=on_explained)
     for w, reason in result.skipped.items():
         if log:
             log(f"well '{w}' not explained: {reason}")
@@ -223,9 +251,18 @@ def explain(trained, records, roles, config=None, *, calendar=None, period_confi
 
 
 def explain_folder(model_folder, wells, forcing, roles, config=None, *, forcing_id_col=None,
-                   forcing_date_col="date", calendar=None, period_config=None, log=None, progress=None,
-                   is_canceled=None, nodata=NODATA_CODES):
+                   forcing_date_col="date", calendar=None, period_config=None, executor=None, log=None,
+                   progress=None, is_canceled=None, nodata=NODATA_CODES, on_explained=None):
     """``explain`` for a model folder and a forcing table: (NetworkExplanation, skipped dict)."""
+    from .model.executor import executor_for
+
+    with executor_for(executor, len(wells)) as executor:  # a cluster is refused before any data is read
+        return _explain_folder(model_folder, wells, forcing, roles, config, forcing_id_col, forcing_date_col,
+                               calendar, period_config, executor, log, progress, is_canceled, nodata, on_explained)
+
+
+def _explain_folder(model_folder, wells, forcing, roles, config, forcing_id_col, forcing_date_col, calendar,
+                    period_config, executor, log, progress, is_canceled, nodata, on_explained):
     net, usable, skipped = _stored_models(model_folder, wells, forcing, roles)
     lats = _latitudes(wells)
     records, bad = data.prepare_forcing_only(
@@ -233,7 +270,8 @@ def explain_folder(model_folder, wells, forcing, roles, config=None, *, forcing_
         forcing_date_col=forcing_date_col, latitudes=lats, log=log, is_canceled=is_canceled, nodata=nodata)
     skipped.update(bad)
     result = explain({w: net.trained[w] for w in records}, records, roles, config, calendar=calendar,
-                     period_config=period_config, log=log, progress=progress, is_canceled=is_canceled)
+                     period_config=period_config, executor=executor, log=log, progress=progress,
+                     is_canceled=is_canceled, on_explained=on_explained)
     skipped.update(result.skipped)
     return result, skipped
 
@@ -276,7 +314,18 @@ def analyse(wells, levels, forcing, roles, config=None, explain_config=None, dyn
             calendar=None, period_config=None, executor=None, log=None, progress=None, is_canceled=None,
             nodata=NODATA_CODES):
     """Train, explain and classify every well: an ``Analysis``. The explanation draws with the training seed
-    unless ``explain_config`` says otherwise. Progress: 0-67 % training, 67-100 % explanation."""
+    unless ``explain_config`` says otherwise. Progress: 0-67 % training, 67-100 % explanation. Both stages
+    share one ``executor`` (one pool, or one connection to the cluster)."""
+    from .model.executor import executor_for
+
+    with executor_for(executor, len(wells)) as executor:
+        return _analyse(wells, levels, forcing, roles, config, explain_config, dynamics_config, level_fields,
+                        forcing_id_col, forcing_date_col, calendar, period_config, executor, log, progress,
+                        is_canceled, nodata)
+
+
+def _analyse(wells, levels, forcing, roles, config, explain_config, dynamics_config, level_fields, forcing_id_col,
+             forcing_date_col, calendar, period_config, executor, log, progress, is_canceled, nodata):
     from .explanation.config import ExplainConfig
 
     def part(lo, hi):
@@ -291,7 +340,8 @@ def analyse(wells, levels, forcing, roles, config=None, explain_config=None, dyn
     if explain_config is None:
         explain_config = ExplainConfig(seed=run.result.config.seed)
     explanation = explain(run.result.trained, run.records, roles, explain_config, calendar=calendar,
-                          period_config=period_config, log=log, progress=part(2 / 3, 1.0), is_canceled=is_canceled)
+                          period_config=period_config, executor=executor, log=log, progress=part(2 / 3, 1.0),
+                          is_canceled=is_canceled)
     types = classify(explanation.attribution, run.simulation(), drivers=roles.drivers(), config=dynamics_config,
                      log=log)
     cal = calendars(run.records, roles, period_config) if roles.temp and calendar is None else calendar

@@ -44,6 +44,7 @@ class AnalyseWells(GroundwaterAlgorithm):
         params.add_forcing(self)
         params.add_lstm(self)
         add_explain_params(self)
+        params.add_cluster(self)
         self.addParameter(QgsProcessingParameterFeatureSink(
             "OUTPUT", self.tr("Analysed wells"), compat.SOURCE_POINT))
         self.addParameter(QgsProcessingParameterFeatureSink(
@@ -71,11 +72,12 @@ class AnalyseWells(GroundwaterAlgorithm):
         from ..core import pipeline
 
         t0 = time.perf_counter()
-        source, id_field, inputs = training_inputs(self, parameters, context, feedback)
-        ex_config = explain_config(self, parameters, context)  # its seed is the training's SEED
-        progress, is_canceled = core_callbacks(feedback, STEPS["train"][0], STEPS["explain"][1])
-        analysis = pipeline.analyse(**inputs, explain_config=ex_config, log=core_log(feedback), progress=progress,
-                                    is_canceled=is_canceled)
+        with params.cluster(self, parameters, context, feedback) as executor:
+            source, id_field, inputs = training_inputs(self, parameters, context, feedback)
+            ex_config = explain_config(self, parameters, context)  # its seed is the training's SEED
+            progress, is_canceled = core_callbacks(feedback, STEPS["train"][0], STEPS["explain"][1])
+            analysis = pipeline.analyse(**inputs, explain_config=ex_config, executor=executor,
+                                        log=core_log(feedback), progress=progress, is_canceled=is_canceled)
         feedback.setProgress(STEPS["write"][0])
         if feedback.isCanceled():
             raise Canceled()

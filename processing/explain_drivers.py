@@ -11,7 +11,7 @@ from ..core.errors import Canceled
 from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
-from .qgis_io import WellsLayout, fields_for, source_to_frame, write_frame, write_wells
+from .qgis_io import StreamedTable, WellsLayout, source_to_frame, write_wells
 from .terms import core_log
 
 SPANS = ["test", "all"]
@@ -91,9 +91,17 @@ class ExplainDrivers(GroundwaterAlgorithm):
                                          minValue=0)
         compat.advanced(p)
         self.addParameter(p)
+        params.add_cluster(self)
         add_explain_outputs(self)
 
     def execute(self, parameters, context, feedback):
+        tables = ExplanationTables(self, parameters, context, feedback)
+        with params.cluster(self, parameters, context, feedback) as executor:
+            source, id_field, wells, result, skipped = self.explain(parameters, context, feedback, executor, tables)
+        return write_explanation(self, parameters, context, feedback, source, id_field, wells, result, skipped,
+                                 tables)
+
+    def explain(self, parameters, context, feedback, executor, tables):
         from ..core import pipeline
 
         source, id_field, wells = params.read_wells(self, parameters, context, feedback)
@@ -103,9 +111,10 @@ class ExplainDrivers(GroundwaterAlgorithm):
         progress, is_canceled = core_callbacks(feedback, 0, 95)
         result, skipped = pipeline.explain_folder(
             folder, wells, forcing, roles, explain_config(self, parameters, context), forcing_id_col=f_id,
-            forcing_date_col=f_date, calendar=calendar, log=core_log(feedback), progress=progress,
-            is_canceled=is_canceled, nodata=params.read_nodata(self, parameters, context))
-        return write_explanation(self, parameters, context, feedback, source, id_field, wells, result, skipped)
+            forcing_date_col=f_date, calendar=calendar, executor=executor, log=core_log(feedback),
+            progress=progress, is_canceled=is_canceled, nodata=params.read_nodata(self, parameters, context),
+            on_explained=tables.write)
+        return source, id_field, wells, result, skipped
 
 
 def add_explain_outputs(alg):
@@ -128,30 +137,41 @@ def explanation_fields(result, well_ids, skipped):
     return table
 
 
-def write_explanation(alg, parameters, context, feedback, source, id_field, wells, result, skipped,
-                      extra=None):
+class ExplanationTables:
+    """The ATTRIBUTION table (and LAGS, when asked for) written a well at a time, as the wells are explained."""
+
+    def __init__(self, alg, parameters, context, feedback):
+        self.attribution = StreamedTable(alg, parameters, "ATTRIBUTION", context, feedback)
+        self.lags = StreamedTable(alg, parameters, "LAGS", context, feedback) if parameters.get("LAGS") else None
+
+    def write(self, _well, explanation):
+        self.attribution.write(explanation.attribution)
+        if self.lags is not None:
+            self.lags.write(explanation.lags)
+
+    def finish(self):
+        """{output: destination} of both tables (LAGS None when it was not asked for)."""
+        import pandas as pd
+
+        from ..core.explanation.config import ATTRIBUTION_COLUMNS, LAG_COLUMNS
+
+        return {"ATTRIBUTION": self.attribution.finish(pd.DataFrame(columns=ATTRIBUTION_COLUMNS)),
+                "LAGS": None if self.lags is None else self.lags.finish(pd.DataFrame(columns=LAG_COLUMNS))}
+
+
+def write_explanation(alg, parameters, context, feedback, source, id_field, wells, result, skipped, tables):
+    """The wells with their explanation fields; ``tables`` (ExplanationTables) took the attribution tables as
+    the wells ended."""
     if feedback.isCanceled():
         raise Canceled()
     outputs = {}
     table = explanation_fields(result, list(wells["well_id"]), skipped)
-    if extra is not None:
-        table = extra.merge(table, on="well_id", how="left")
     layout = WellsLayout(source.fields(), table, log=feedback.pushInfo)
     sink, outputs["OUTPUT"] = alg.create_sink(parameters, "OUTPUT", context, layout.fields, source.wkbType(),
                                               source.sourceCrs())
     if not write_wells(source, id_field, table, sink, layout, feedback):
         raise Canceled()
-    att_fields = fields_for(result.attribution)
-    sink, outputs["ATTRIBUTION"] = alg.create_sink(parameters, "ATTRIBUTION", context, att_fields)
-    if not write_frame(result.attribution, sink, att_fields, feedback):
-        raise Canceled()
-    if parameters.get("LAGS"):
-        lag_fields = fields_for(result.lags)
-        sink, outputs["LAGS"] = alg.create_sink(parameters, "LAGS", context, lag_fields)
-        if sink is not None and not write_frame(result.lags, sink, lag_fields, feedback):
-            raise Canceled()
-    else:
-        outputs["LAGS"] = None
+    outputs.update(tables.finish())
     n = len(result.explanations)
     feedback.pushInfo(f"Explained {n} wells in {result.seconds:.0f} s; {len(skipped)} not explained.")
     if n:

@@ -2,6 +2,8 @@
 
 Names are the data contract of graphical models: never rename them.
 """
+from contextlib import contextmanager
+
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessingException,
@@ -163,6 +165,34 @@ def add_lstm(alg):
     ]
     for param in p:
         alg.addParameter(compat.advanced(param))
+
+
+def add_cluster(alg):
+    """DASK_SCHEDULER (advanced): where the wells run; empty is this machine's pool."""
+    alg.addParameter(compat.advanced(QgsProcessingParameterString(
+        "DASK_SCHEDULER", alg.tr("Dask scheduler address (for example tcp://10.0.0.5:8786; empty: this machine)"),
+        optional=True)))
+
+
+@contextmanager
+def cluster(alg, parameters, context, feedback):
+    """The executor of a run for the time of a ``with``: None (this machine's pool), or a Dask cluster for
+    DASK_SCHEDULER, connected and checked before any layer is read (a bad address is refused at once)."""
+    address = (alg.parameterAsString(parameters, "DASK_SCHEDULER", context) or "").strip() \
+        if parameters.get("DASK_SCHEDULER") else ""
+    if not address:
+        yield None
+        return
+    from ..core.model.cluster import DaskExecutor
+
+    feedback.pushInfo(f"Connecting to the Dask scheduler at {address}")
+    executor = DaskExecutor(address)
+    feedback.pushInfo(f"Dask cluster at {address}: {executor.workers} worker thread(s), core {executor.version[:12]} "
+                      "shipped to every worker")
+    try:
+        yield executor
+    finally:
+        executor.shutdown()
 
 
 def read_wells(alg, parameters, context, feedback):

@@ -18,6 +18,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QVariant
 
+from ..core.errors import Canceled
 from . import compat
 from .terms import in_parameters
 
@@ -154,6 +155,37 @@ def write_frame(frame, sink, fields, feedback=None, geometries=None, progress=No
                 if progress is not None:
                     progress((i + 1) / n)
     return True
+
+
+class StreamedTable:
+    """An output table written a well at a time, as the wells end (so a run never holds every well's rows): its
+    sink is made from the first frame's columns."""
+
+    def __init__(self, alg, parameters, name, context, feedback):
+        self.alg, self.parameters, self.name, self.context, self.feedback = alg, parameters, name, context, feedback
+        self.sink = self.dest = self.fields = None
+        self.rows = 0
+        self.wells = 0
+
+    def write(self, frame):
+        self.wells += 1
+        if not len(frame):
+            return
+        if self.sink is None:  # an empty frame has no column types yet: the first rows give them
+            self._open(frame)
+        if not write_frame(frame, self.sink, self.fields, self.feedback):
+            raise Canceled()
+        self.rows += len(frame)
+
+    def _open(self, frame):
+        self.fields = fields_for(frame)
+        self.sink, self.dest = self.alg.create_sink(self.parameters, self.name, self.context, self.fields)
+
+    def finish(self, empty):
+        """The output's destination; an output that no well wrote to is made (empty) from ``empty``'s columns."""
+        if self.sink is None:
+            self._open(empty)
+        return self.dest
 
 
 def point_geometry(x, y):

@@ -1,4 +1,5 @@
 """groundwaterlstm:simulatelevels — trained well models on new forcing (scenarios, forecasts)."""
+import pandas as pd
 from qgis.core import (
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -6,11 +7,10 @@ from qgis.core import (
     QgsProcessingParameterFile,
 )
 
-from ..core.errors import Canceled
 from . import compat
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
-from .qgis_io import fields_for, require_fields, source_to_frame, write_frame
+from .qgis_io import StreamedTable, require_fields, source_to_frame
 from .terms import core_log
 
 
@@ -45,10 +45,21 @@ class SimulateLevels(GroundwaterAlgorithm):
                                      ("LEVEL_DATE_FIELD", "Levels: date field", "date"),
                                      ("LEVEL_FIELD", "Levels: level field (m)", "level")):
             self.addParameter(QgsProcessingParameterField(name, self.tr(label), default, "LEVELS", optional=True))
+        params.add_cluster(self)
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.SIMULATION, self.tr("Simulated levels"), compat.SOURCE_ANY_VECTOR))
 
     def execute(self, parameters, context, feedback):
+        from ..core.model.training import SIMULATION_COLUMNS
+
+        simulation = StreamedTable(self, parameters, self.SIMULATION, context, feedback)  # written as wells end
+        with params.cluster(self, parameters, context, feedback) as executor:
+            skipped = self.simulate(parameters, context, feedback, executor, simulation)
+        dest = simulation.finish(pd.DataFrame(columns=SIMULATION_COLUMNS))
+        feedback.pushInfo(f"Simulated {simulation.wells} wells, {simulation.rows} days in all; {len(skipped)} skipped.")
+        return {self.SIMULATION: dest}
+
+    def simulate(self, parameters, context, feedback, executor, simulation):
         from ..core import pipeline
 
         _source, _id, wells = params.read_wells(self, parameters, context, feedback)
@@ -63,16 +74,10 @@ class SimulateLevels(GroundwaterAlgorithm):
                 require_fields(lv, level_fields, "Levels")
                 levels = source_to_frame(lv, list(dict.fromkeys(level_fields)), feedback)
         folder = self.parameterAsFile(parameters, self.MODEL_FOLDER, context)
-        progress, is_canceled = core_callbacks(feedback, 0, 90)
-        sim, skipped = pipeline.simulate(folder, wells, forcing, roles, levels=levels, level_fields=level_fields,
-                                         forcing_id_col=f_id, forcing_date_col=f_date, log=core_log(feedback),
-                                         progress=progress, is_canceled=is_canceled,
-                                         nodata=params.read_nodata(self, parameters, context))
-        fields = fields_for(sim)
-        sink, dest = self.create_sink(parameters, self.SIMULATION, context, fields)
-        step, _ = core_callbacks(feedback, 90, 100)
-        if not write_frame(sim, sink, fields, feedback, progress=step):
-            raise Canceled()
-        feedback.pushInfo(f"Simulated {sim['well_id'].nunique() if len(sim) else 0} wells, {len(sim)} days in all; "
-                          f"{len(skipped)} skipped.")
-        return {self.SIMULATION: dest}
+        progress, is_canceled = core_callbacks(feedback, 0, 100)
+        _empty, skipped = pipeline.simulate(
+            folder, wells, forcing, roles, levels=levels, level_fields=level_fields, forcing_id_col=f_id,
+            forcing_date_col=f_date, executor=executor, log=core_log(feedback), progress=progress,
+            is_canceled=is_canceled, nodata=params.read_nodata(self, parameters, context),
+            on_simulation=lambda _well, frame: simulation.write(frame))
+        return skipped

@@ -1,4 +1,5 @@
 """groundwaterlstm:trainwells — one LSTM per well, scored, written back to the wells, models kept."""
+import pandas as pd
 from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
@@ -9,7 +10,7 @@ from ..core.errors import Canceled
 from . import compat, dependencies
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
-from .qgis_io import WellsLayout, fields_for, write_frame, write_wells
+from .qgis_io import StreamedTable, WellsLayout, write_wells
 from .terms import core_log
 
 TRAIN_HELP = (
@@ -44,13 +45,16 @@ def training_inputs(alg, parameters, context, feedback):
                                   nodata=params.read_nodata(alg, parameters, context))
 
 
-def train_from_parameters(alg, parameters, context, feedback, lo=0.0, hi=100.0):
-    """Read the training inputs of ``alg`` and train: (wells source, id field, roles, TrainingRun, config)."""
+def train_from_parameters(alg, parameters, context, feedback, lo=0.0, hi=100.0, on_simulation=None):
+    """Read the training inputs of ``alg`` and train: (wells source, id field, roles, TrainingRun, config).
+    ``on_simulation``: see ``core.train``."""
     from ..core import pipeline
 
-    source, id_field, inputs = training_inputs(alg, parameters, context, feedback)
-    progress, is_canceled = core_callbacks(feedback, lo, hi)
-    run = pipeline.train(**inputs, log=core_log(feedback), progress=progress, is_canceled=is_canceled)
+    with params.cluster(alg, parameters, context, feedback) as executor:
+        source, id_field, inputs = training_inputs(alg, parameters, context, feedback)
+        progress, is_canceled = core_callbacks(feedback, lo, hi)
+        run = pipeline.train(**inputs, executor=executor, log=core_log(feedback), progress=progress,
+                             is_canceled=is_canceled, on_simulation=on_simulation)
     return source, id_field, inputs["roles"], run, inputs["config"]
 
 
@@ -70,6 +74,7 @@ class TrainWells(GroundwaterAlgorithm):
         params.add_levels(self)
         params.add_forcing(self)
         params.add_lstm(self)
+        params.add_cluster(self)
         self.add_outputs()
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
@@ -84,8 +89,12 @@ class TrainWells(GroundwaterAlgorithm):
         self.addParameter(QgsProcessingParameterFolderDestination(self.MODEL_FOLDER, self.tr("Model folder")))
         self.addOutput(QgsProcessingOutputNumber("TRAINED", self.tr("Wells trained")))
 
-    def write_training(self, parameters, context, feedback, source, id_field, run, roles, config, folder):
+    def write_training(self, parameters, context, feedback, source, id_field, run, roles, config, folder,
+                       simulation):
+        """The model folder and the wells; ``simulation`` (a StreamedTable) took each well's simulation as it
+        ended."""
         from ..core.model import store
+        from ..core.model.training import SIMULATION_COLUMNS
 
         if feedback.isCanceled():
             raise Canceled()
@@ -98,11 +107,7 @@ class TrainWells(GroundwaterAlgorithm):
                                                       source.wkbType(), source.sourceCrs())
         if not write_wells(source, id_field, extra, sink, layout, feedback):
             raise Canceled()
-        sim = run.simulation()
-        sim_fields = fields_for(sim)
-        sink, outputs[self.SIMULATION] = self.create_sink(parameters, self.SIMULATION, context, sim_fields)
-        if not write_frame(sim, sink, sim_fields, feedback):
-            raise Canceled()
+        outputs[self.SIMULATION] = simulation.finish(pd.DataFrame(columns=SIMULATION_COLUMNS))
         ok = int((extra["status"] == "ok").sum())
         outputs["TRAINED"] = ok
         nse = extra["nse_test"].dropna()
@@ -113,6 +118,9 @@ class TrainWells(GroundwaterAlgorithm):
         return outputs
 
     def execute(self, parameters, context, feedback):
-        source, id_field, roles, run, config = train_from_parameters(self, parameters, context, feedback, 0, 95)
+        simulation = StreamedTable(self, parameters, self.SIMULATION, context, feedback)
+        source, id_field, roles, run, config = train_from_parameters(
+            self, parameters, context, feedback, 0, 95, on_simulation=lambda _well, frame: simulation.write(frame))
         folder = self.parameterAsString(parameters, self.MODEL_FOLDER, context)
-        return self.write_training(parameters, context, feedback, source, id_field, run, roles, config, folder)
+        return self.write_training(parameters, context, feedback, source, id_field, run, roles, config, folder,
+                                   simulation)

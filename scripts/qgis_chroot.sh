@@ -18,9 +18,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${GWLSTM_CHROOTS:-$root/build/chroot}/$suite"
 stamp="$dir/.gwlstm-ready"
 # Bump when the package list changes: a cached chroot built from another list is rebuilt.
-recipe="2"
+recipe="3"
 packages="qgis,python3-qgis,qgis-providers,python3-torch,python3-sklearn,python3-pandas,python3-pip,python3-venv"
-packages="$packages,python3-pytest,python3-tqdm,python3-matplotlib,python3-packaging,chromium,zip,xvfb,xauth"
+packages="$packages,python3-pytest,python3-tqdm,python3-matplotlib,python3-packaging,python3-distributed,chromium,zip,xvfb,xauth"
 wheels="captum pytest-qgis"
 
 [ "$(id -u)" = 0 ] || { echo "The $suite tier builds and enters a chroot: run it as root." >&2; exit 1; }

@@ -17,7 +17,8 @@ from .shares import wells_table
 
 def explain_network(trained, features, labels=None, *, temperature=None, periods=None, period_config=None,
                     config: Optional[ExplainConfig] = None, executor=None, progress: Optional[Callable] = None,
-                    is_canceled: Optional[Callable] = None) -> NetworkExplanation:
+                    is_canceled: Optional[Callable] = None, on_explained: Optional[Callable] = None
+                    ) -> NetworkExplanation:
     """Explain every trained well (a map over wells through ``executor``, as in training).
 
     trained: {well_id: TrainedWell} or a NetworkResult (its ``trained``). features: {well_id: features_df}.
@@ -26,7 +27,9 @@ def explain_network(trained, features, labels=None, *, temperature=None, periods
     or overlapping dates raise InputError), ``temperature[well_id]`` (daily air temperature, Series indexed by
     date). Neither for a well: InputError. A well that fails is skipped with its reason; the others go on.
     ``executor``: ``core.model.executor`` SerialExecutor / ProcessExecutor (None: the default, two worker
-    processes on two cores); the numbers do not depend on it.
+    processes on two cores); the numbers do not depend on it. ``on_explained(well_id, WellExplanation)``: takes
+    each explained well as it ends, in the order of ``trained``, to write it out; the result then keeps each
+    explanation without its lags (the bulky part: a row per lag day), and its ``lags`` table is empty.
     """
     config = (config or ExplainConfig()).validate()
     t0 = time.perf_counter()
@@ -43,22 +46,15 @@ def explain_network(trained, features, labels=None, *, temperature=None, periods
                          f"no temperature role and no `calendar` table", setting="roles.temp",
                          fix="give the air temperature (`roles.temp`) or a `calendar` table")
     wells = list(trained)
-    tasks, skipped = {}, {}
-    for wid in wells:
-        try:
-            if wid not in features:
-                raise WellInputError("no forcing for this well", well=wid, setting="forcing",
-                                     fix="give forcing that covers the well")
-            lab = labels.get(wid)
-            if lab is None:
-                lab = label_well(_dates(features[wid]), well_id=wid, temperature=temperature.get(wid),
-                                 calendar=periods, config=period_config)
-            tasks[wid] = (_explain_task, (wid, trained[wid], features[wid], lab, config))
-        except GroundwaterError as exc:
-            skipped[wid] = str(exc)
+    tasks, skipped = _tasks(trained, features, labels, temperature, periods, period_config, config)
+    def handed_over(wid, explanation):
+        on_explained(wid, explanation)
+        explanation.lags = explanation.lags.iloc[0:0]
+        return explanation
+
     explanations, failed = map_wells(tasks, executor=executor, progress=progress, is_canceled=is_canceled,
                                      cancel_message="explanation canceled", done="explained",
-                                     notes=lambda e: e.messages)
+                                     notes=lambda e: e.messages, on_well=None if on_explained is None else handed_over)
     skipped = {w: {**skipped, **failed}[w] for w in wells if w in skipped or w in failed}
     for w, reason in skipped.items():
         log.warning("well %s skipped: %s", w, reason)
@@ -72,6 +68,24 @@ def explain_network(trained, features, labels=None, *, temperature=None, periods
         seconds=time.perf_counter() - t0,
         config=config.to_dict(),
     )
+
+
+def _tasks(trained, features, labels, temperature, periods, period_config, config):
+    """({well: explanation task}, {well: reason} for those that cannot be explained)."""
+    tasks, skipped = {}, {}
+    for wid in trained:
+        try:
+            if wid not in features:
+                raise WellInputError("no forcing for this well", well=wid, setting="forcing",
+                                     fix="give forcing that covers the well")
+            lab = labels.get(wid)
+            if lab is None:
+                lab = label_well(_dates(features[wid]), well_id=wid, temperature=temperature.get(wid),
+                                 calendar=periods, config=period_config)
+            tasks[wid] = (_explain_task, (wid, trained[wid], features[wid], lab, config))
+        except GroundwaterError as exc:
+            skipped[wid] = str(exc)
+    return tasks, skipped
 
 
 def _explain_task(wid, trained, features_df, labels, config, reporter):

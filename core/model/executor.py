@@ -9,8 +9,9 @@ An executor has the ``concurrent.futures`` interface (``submit(fn, *args) -> Fut
   request (``is_canceled()`` of the caller) on to the tasks. The caller runs it while it waits.
 - ``cancel_tasks()``: asks every running task to stop.
 
-A cluster executor (Dask, Ray) plugs in by providing the same six methods (for example with a Dask
-``Queue``/``Variable`` as the channel); the science does not change.
+A cluster executor plugs in by providing the same six methods: ``cluster.DaskExecutor`` (a Dask ``Queue`` and
+``Event`` as the channel). Wherever an executor is taken, a scheduler address (``"tcp://host:8786"``) may be
+given instead; the science does not change.
 
 On 2-core machines two wells in parallel with one torch thread each beat one well with two threads, so the
 default is ``min(2, cores)`` worker processes with one thread each, and the serial loop on one core.
@@ -23,6 +24,7 @@ import os
 import queue as _queue
 import sys
 import types
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from ..errors import Canceled
@@ -224,7 +226,10 @@ class ProcessExecutor:
 
 
 def run_tasks(executor, tasks, on_result, is_canceled=None, cancel_message="cancelled"):
-    """Submit ``tasks`` ({key: (fn, args)}) to ``executor`` and call ``on_result(key, result)`` as each ends.
+    """Submit ``tasks`` ({key: (fn, args)}) to ``executor`` and call ``on_result(key, result)`` as each ends
+    (a task that ended at once, as in the serial executor, before the next is submitted: a result is held only
+    until it is handed over). At most ``4 x executor.workers`` (at least 8) tasks are in flight at once, in the
+    order of ``tasks``.
 
     While waiting it pumps the executor's channel (progress reports); when ``is_canceled()`` turns true it
     asks the running tasks to stop and raises ``Canceled(cancel_message)``. Any exception cancels what has
@@ -236,17 +241,26 @@ def run_tasks(executor, tasks, on_result, is_canceled=None, cancel_message="canc
             raise Canceled(cancel_message)
 
     futures = {}
+
+    def collect(timeout):
+        done, _ = wait(set(futures), timeout=timeout, return_when=FIRST_COMPLETED)
+        executor.pump()
+        stop_if_canceled()
+        for f in done:
+            on_result(futures.pop(f), f.result())
+
+    ahead = max(8, 4 * int(getattr(executor, "workers", 1) or 1))
     try:
         for key, (fn, args) in tasks.items():
             stop_if_canceled()
-            futures[executor.submit(fn, *args)] = key
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            executor.pump()
-            stop_if_canceled()
-            for f in done:
-                on_result(futures[f], f.result())
+            while len(futures) >= ahead:  # a bounded window: the pickled tasks in flight do not grow with the network
+                collect(0.2)
+            future = executor.submit(fn, *args)
+            futures[future] = key
+            if future.done():
+                collect(0)
+        while futures:
+            collect(0.2)
     except BaseException:
         for f in futures:
             f.cancel()
@@ -255,19 +269,26 @@ def run_tasks(executor, tasks, on_result, is_canceled=None, cancel_message="canc
 
 
 def map_wells(tasks, *, executor=None, progress=None, is_canceled=None, cancel_message="cancelled", done="done",
-              notes=None):
+              notes=None, on_well=None):
     """One task per well through ``executor``, with one progress bar over all of them: the fan-out that training
     and explanation share. Returns ``(ok, skipped)``: well -> value and well -> reason, in the order of ``tasks``.
 
+    ``on_well(well, value)``: called for each well that ends 'ok', in the order of ``tasks`` and as soon as the
+    well and those before it have ended (so that outputs written from it come out in the same order on every
+    executor); what it returns is kept in ``ok`` instead of the value, so a caller that writes a well's bulky
+    parts out can keep the rest only.
+
     ``tasks``: {well: (fn, args)}; a worker calls ``fn(*args, reporter)`` and it returns ``('ok', value)`` or
     ``('skipped', reason)`` (``reporter.progress(well, fraction, message)`` and ``reporter.is_canceled()`` reach
-    back). ``notes(value)``: messages of a finished well for the progress text. None for ``executor`` picks
-    :func:`default_executor` and shuts it down at the end; the numbers do not depend on it.
+    back). ``notes(value)``: messages of a finished well for the progress text. ``executor``: see
+    :func:`executor_for`; the numbers do not depend on it.
     """
     keys = list(tasks)
-    own = executor is None
-    if own:
-        executor = default_executor(len(keys))
+    with executor_for(executor, len(keys)) as executor:
+        return _map_wells(keys, tasks, executor, progress, is_canceled, cancel_message, done, notes, on_well)
+
+
+def _map_wells(keys, tasks, executor, progress, is_canceled, cancel_message, done, notes, on_well):
     fractions = {k: 0.0 for k in keys}
     last = [0.0]
 
@@ -281,22 +302,50 @@ def map_wells(tasks, *, executor=None, progress=None, is_canceled=None, cancel_m
                 progress(min(1.0, overall), msg)
 
     reporter = executor.channel(sink, is_canceled)
-    ok, skipped = {}, {}
+    ok, skipped, ended = {}, {}, {}
+    turn = [0]  # the index in ``keys`` of the next well to hand over
+
+    def hand_over():
+        while turn[0] < len(keys) and keys[turn[0]] in ended:
+            key = keys[turn[0]]
+            kind, value = ended.pop(key)
+            turn[0] += 1
+            if kind == "ok":
+                ok[key] = value if on_well is None else on_well(key, value)
+            else:
+                skipped[key] = value
 
     def on_result(key, result):
         kind, value = result
-        (ok if kind == "ok" else skipped)[key] = value
         for message in (notes(value) if notes is not None and kind == "ok" else ()):
             sink(key, 1.0, message)
         sink(key, 1.0, f"well {key}: {done if kind == 'ok' else 'skipped: ' + value}")
+        ended[key] = (kind, value)
+        hand_over()
 
+    run_tasks(executor, {k: (fn, (*args, reporter)) for k, (fn, args) in tasks.items()}, on_result,
+              is_canceled, cancel_message)
+    return ok, skipped
+
+
+@contextmanager
+def executor_for(spec=None, n_tasks=None):
+    """An executor for ``spec`` for the time of a ``with``: an executor object as it is (the caller shuts it
+    down), None for :func:`default_executor`, or a Dask scheduler address (``tcp://host:8786``) for a
+    ``cluster.DaskExecutor``; the last two are shut down at the end."""
+    if spec is not None and not isinstance(spec, str):
+        yield spec
+        return
+    if isinstance(spec, str) and spec.strip():
+        from .cluster import DaskExecutor
+
+        made = DaskExecutor(spec.strip())
+    else:
+        made = default_executor(n_tasks)
     try:
-        run_tasks(executor, {k: (fn, (*args, reporter)) for k, (fn, args) in tasks.items()}, on_result,
-                  is_canceled, cancel_message)
+        yield made
     finally:
-        if own:
-            executor.shutdown(wait=True)
-    return {k: ok[k] for k in keys if k in ok}, {k: skipped[k] for k in keys if k in skipped}
+        made.shutdown(wait=True)
 
 
 def default_workers(n_tasks=None):

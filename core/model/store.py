@@ -254,13 +254,13 @@ class LoadedNetwork:
                                    "for these wells, or the same well-ID field as for training")
         return usable
 
-    def simulate(self, records, progress=None, is_canceled=None, periods=None):
+    def simulate(self, records, progress=None, is_canceled=None, periods=None, executor=None, on_simulation=None):
         """Simulate ``records`` (``data.WellRecord``s, e.g. from ``data.prepare_forcing_only``) with the stored
         models: (simulation DataFrame, skipped dict). See ``training.simulate_network``."""
         from .training import simulate_network
 
         return simulate_network(self.trained, records, self.roles, progress=progress, is_canceled=is_canceled,
-                                periods=periods)
+                                periods=periods, executor=executor, on_simulation=on_simulation)
 
 
 def _read_manifest(folder):

@@ -150,6 +150,16 @@ def _split_metrics(sim_df):
             ((s, sim_df[sim_df["split"] == s]) for s in SPLITS)}
 
 
+def periods_of(periods, well_id):
+    """The part of a network's periods labelling (see ``_period_labels``) that one well needs: what its task
+    carries to a worker (the whole network's labels in every task would grow as wells squared)."""
+    if isinstance(periods, dict):
+        return {well_id: periods[well_id]} if well_id in periods else None
+    if isinstance(periods, pd.DataFrame) and "well_id" in periods.columns:
+        return periods[periods["well_id"].astype(str) == str(well_id)]
+    return periods
+
+
 def _period_labels(periods, well_id, dates):
     """Period label per date from a periods labelling (DataFrame with date/period and optional well_id,
     a Series indexed by date, a dict well_id -> Series, or a callable(well_id, dates))."""

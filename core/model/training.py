@@ -24,8 +24,8 @@ from ..vocabulary import METRIC_NAMES, SPLITS
 from .lstm import WellLSTM
 from .config import resolve_device, TrainConfig
 from .splits import split_dates, split_labels, split_spans
-from .fitting import _check, fit_members, fit_scaler
-from .trained import _period_labels, _period_metrics, _split_metrics, TrainedWell
+from .fitting import fit_members, fit_scaler
+from .trained import _period_labels, _period_metrics, _split_metrics, periods_of, TrainedWell
 
 
 def prepare_arrays(record, config, roles):
@@ -200,13 +200,25 @@ def _metrics_row(well_id, tw=None, reason=None, n_obs=None):
     return row
 
 
-def train_network(records, roles, config, executor=None, progress=None, is_canceled=None, periods=None):
+SIMULATION_COLUMNS = ["well_id", "date", "observed", "simulated", "lower", "upper", "split"]  # [, period]
+
+
+def with_well_id(well_id, simulation):
+    """A well's simulation frame with ``well_id`` as its first column (the network's long form)."""
+    return simulation.assign(well_id=well_id)[["well_id", *[c for c in simulation.columns if c != "well_id"]]]
+
+
+def train_network(records, roles, config, executor=None, progress=None, is_canceled=None, periods=None,
+                  on_simulation=None):
     """Train every well (a map over wells through ``executor``). Returns a ``NetworkResult``.
 
     records: dict well_id -> ``data.WellRecord`` (or a list of them). A well that fails becomes ``skipped``
     with its reason; ``Canceled`` is raised within about a second of ``is_canceled()`` turning true.
     executor: ``executor.SerialExecutor`` / ``ProcessExecutor`` or anything with the same interface; None picks
     ``executor.default_executor`` (and shuts it down at the end).
+    on_simulation(well_id, frame): takes each trained well's simulation (``well_id`` first) as the well ends, in
+    the order of ``records``; the result then keeps none (its ``simulation`` is empty), so that a network's
+    memory does not grow with its simulations.
     """
     from .executor import map_wells
 
@@ -215,16 +227,19 @@ def train_network(records, roles, config, executor=None, progress=None, is_cance
     if not isinstance(records, dict):
         records = {r.well_id: r for r in records}
     well_ids = list(records)
-    trained, skipped = map_wells({w: (_train_task, (records[w], config, roles, periods)) for w in well_ids},
+
+    def handed_over(well_id, tw):
+        on_simulation(well_id, with_well_id(well_id, tw.simulation))
+        tw.simulation = None
+        return tw
+
+    trained, skipped = map_wells({w: (_train_task, (records[w], config, roles, periods_of(periods, w)))
+                                  for w in well_ids},
                                  executor=executor, progress=progress, is_canceled=is_canceled,
-                                 cancel_message="training was cancelled")
-    sims = []
-    for w, tw in trained.items():
-        s = tw.simulation.copy()
-        s.insert(0, "well_id", w)
-        sims.append(s)
-    cols = ["well_id", "date", "observed", "simulated", "lower", "upper", "split"]
-    simulation = pd.concat(sims, ignore_index=True) if sims else pd.DataFrame(columns=cols)
+                                 cancel_message="training was cancelled",
+                                 on_well=None if on_simulation is None else handed_over)
+    sims = [with_well_id(w, tw.simulation) for w, tw in trained.items() if tw.simulation is not None]
+    simulation = pd.concat(sims, ignore_index=True) if sims else pd.DataFrame(columns=SIMULATION_COLUMNS)
     rows = [_metrics_row(w, tw=trained.get(w), reason=skipped.get(w),
                          n_obs=int(records[w].frame["level"].notna().sum()) if w in skipped else None)
             for w in well_ids]
@@ -250,33 +265,39 @@ def simulate_record(trained_well, record, roles, periods=None):
     return sim
 
 
-def simulate_network(trained, records, roles, progress=None, is_canceled=None, periods=None):
-    """Simulate every record that has a trained well. Returns (simulation DataFrame with ``well_id`` first,
-    skipped dict well_id -> reason). Days within the first ``lookback`` days of each record are warm-up."""
+def _simulate_task(trained_well, record, roles, periods, reporter):
+    """Runs in a worker: ('ok', simulation) or ('skipped', reason)."""
+    try:
+        sim = simulate_record(trained_well, record, roles, periods=periods)
+    except Canceled:
+        raise
+    except Exception as exc:  # one well never sinks the others
+        return "skipped", getattr(exc, "problem", None) or f"{type(exc).__name__}: {exc}"
+    if len(sim) == 0:
+        return "skipped", f"the forcing is not longer than the {trained_well.lookback}-day warm-up"
+    return "ok", sim
+
+
+def simulate_network(trained, records, roles, progress=None, is_canceled=None, periods=None, executor=None,
+                     on_simulation=None):
+    """Simulate every record that has a trained well (a map over wells, in this process unless ``executor``
+    says otherwise). Returns (simulation DataFrame with ``well_id`` first, skipped dict well_id -> reason).
+    Days within the first ``lookback`` days of each record are warm-up. ``on_simulation``: as in
+    ``train_network`` (the returned frame is then empty)."""
+    from .executor import SerialExecutor, map_wells
+
     if not isinstance(records, dict):
         records = {r.well_id: r for r in records}
-    sims, skipped = [], {}
-    n = max(1, len(records))
-    for i, (w, rec) in enumerate(records.items()):
-        _check(is_canceled)
-        tw = trained.get(w)
-        if tw is None:
-            skipped[w] = "no trained model for this well in the model folder"
-            continue
-        try:
-            s = simulate_record(tw, rec, roles, periods=periods)
-        except Canceled:
-            raise
-        except Exception as exc:  # one well never sinks the others
-            skipped[w] = getattr(exc, "problem", None) or f"{type(exc).__name__}: {exc}"
-            continue
-        if len(s) == 0:
-            skipped[w] = f"the forcing is not longer than the {tw.lookback}-day warm-up"
-            continue
-        s.insert(0, "well_id", w)
-        sims.append(s)
-        if progress is not None:
-            progress((i + 1) / n, f"simulated well {w}")
-    cols = ["well_id", "date", "observed", "simulated", "lower", "upper", "split"]
-    out = pd.concat(sims, ignore_index=True) if sims else pd.DataFrame(columns=cols)
-    return out, skipped
+    skipped = {w: "no trained model for this well in the model folder" for w in records if w not in trained}
+    tasks = {w: (_simulate_task, (trained[w], rec, roles, periods_of(periods, w)))
+             for w, rec in records.items() if w in trained}
+    def handed_over(well_id, sim):
+        on_simulation(well_id, with_well_id(well_id, sim))
+
+    sims, failed = map_wells(tasks, executor=SerialExecutor() if executor is None else executor,
+                             progress=progress, is_canceled=is_canceled, cancel_message="simulation was cancelled",
+                             done="simulated", on_well=None if on_simulation is None else handed_over)
+    skipped.update(failed)
+    frames = [with_well_id(w, s) for w, s in sims.items() if s is not None]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SIMULATION_COLUMNS)
+    return out, {w: skipped[w] for w in records if w in skipped}

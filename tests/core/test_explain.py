@@ -232,6 +232,24 @@ def test_periods_table_gives_the_same_explanation_as_temperature(quick):
     pd.testing.assert_frame_equal(by_table.attribution, by_temp.attribution)
 
 
+def test_explained_wells_are_handed_over_in_order_and_their_lags_not_kept(quick):
+    wells = list(quick["result"].trained)[:3]
+    trained = {w: quick["result"].trained[w] for w in wells}
+    cfg = ExplainConfig(n_samples=10, days_per_period=5)
+    handed = []
+    streamed = explain_network(trained, quick["features"], temperature=quick["temps"], config=cfg,
+                               executor=SerialExecutor(),
+                               on_explained=lambda w, e: handed.append((w, e.attribution.copy(), e.lags.copy())))
+    kept = explain_network(trained, quick["features"], temperature=quick["temps"], config=cfg,
+                           executor=SerialExecutor())
+    assert [w for w, _, _ in handed] == wells
+    pd.testing.assert_frame_equal(pd.concat([a for _, a, _ in handed], ignore_index=True), kept.attribution)
+    pd.testing.assert_frame_equal(pd.concat([lg for _, _, lg in handed], ignore_index=True), kept.lags)
+    assert len(kept.lags) and len(streamed.lags) == 0
+    pd.testing.assert_frame_equal(streamed.attribution, kept.attribution)  # the small table stays for the map
+    pd.testing.assert_frame_equal(streamed.wells, kept.wells)
+
+
 def test_bad_input(quick):
     well, tw, feats, lab = _one(quick)
     trained = {well: tw}

@@ -165,6 +165,21 @@ def test_serial_and_parallel_give_identical_results(pool):
     assert list(parallel.trained) == ["A", "B", "C"]
 
 
+def test_simulations_are_handed_over_in_well_order_as_wells_end_and_not_kept(pool):
+    # A's record is long, so on two workers B and C end before it: the hand-over waits for A
+    recs = {**records(wells=("A",), days=6000)[0], **records(wells=("B", "C"), days=700, seed=5)[0]}
+    cfg = config(epochs=4)
+    handed, messages = [], []
+    streamed = T.train_network(recs, ROLES, cfg, executor=pool, progress=lambda f, m: messages.append(m),
+                               on_simulation=lambda w, frame: handed.append((w, frame)))
+    kept = T.train_network(recs, ROLES, cfg, executor=SerialExecutor())
+    assert messages.index("well C: done") < messages.index("well A: done")  # they did end out of order
+    assert [w for w, _ in handed] == ["A", "B", "C"]
+    pd.testing.assert_frame_equal(pd.concat([f for _, f in handed], ignore_index=True), kept.simulation)
+    assert len(streamed.simulation) == 0 and all(tw.simulation is None for tw in streamed.trained.values())
+    pd.testing.assert_frame_equal(streamed.metrics, kept.metrics)
+
+
 def test_network_result_skips_a_failing_well_and_goes_on():
     recs, skipped = records(wells=("A", "flat", "B"), const="flat")
     assert not skipped

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from headless_sample import sample_files  # tests/helpers
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "processing" / "models" / "groundwater_dynamics.model3"
@@ -26,11 +27,7 @@ def run_model(qgis_process, target, params, timeout=900):
 @pytest.fixture(scope="module")
 def sample(qgis_process, tmp_path_factory):
     """The 3-well 4-year sample network: wells in a GeoPackage, levels and forcing as CSV (numbers as text)."""
-    d = tmp_path_factory.mktemp("model_headless_sample")
-    qgis_process.run_json("createsampledata", {
-        "WELLS": 3, "YEARS": 4, "SEED": 9, "WELLS_OUTPUT": d / "wells.gpkg",
-        "LEVELS_OUTPUT": d / "levels.csv", "FORCING_OUTPUT": d / "forcing.csv"})
-    return {"WELLS": d / "wells.gpkg", "LEVELS": d / "levels.csv", "FORCING": d / "forcing.csv"}
+    return sample_files(qgis_process, tmp_path_factory.mktemp("model_headless_sample"), wells=3, years=4, seed=9)
 
 
 def _style_of(con, table):
