@@ -13,7 +13,7 @@ QGIS_PKGS    := qgis python3-qgis qgis-providers
 # zip for `make zip`; chromium checks the HTML report in a real headless browser; xvfb and xauth run the real
 # QGIS window for the desktop tier (tests/desktop)
 SYS_PKGS     := $(QGIS_PKGS) zip chromium xvfb xauth
-PY_PKGS      := torch==2.13.0 captum pandas scikit-learn "dask[distributed]" pytest pytest-qgis
+PY_PKGS      := torch==2.13.0 captum pandas scikit-learn "dask[distributed]" "pastas>=1.10,<2" pytest pytest-qgis
 DEMO_DIR     ?= demo_output
 BENCH_ARGS   ?=
 PYTEST_ARGS  ?=
@@ -79,10 +79,11 @@ test-core: venv link
 
 # Newer QGIS: the whole suite in a Debian chroot (mmdebstrap; built once, about 3 GB each, kept under build/chroot).
 test-qgis340: link
-	CI=$${CI:-} GWLSTM_CATALOGUE=processing scripts/qgis_chroot.sh trixie $(PYTEST_ARGS)
+	CI=$${CI:-} GWLSTM_CATALOGUE=processing GWLSTM_CLUSTER=core scripts/qgis_chroot.sh trixie $(PYTEST_ARGS)
 
 test-qgis344: link
-	CI=$${CI:-} GWLSTM_STRICT_DEPRECATIONS=1 GWLSTM_CATALOGUE=processing scripts/qgis_chroot.sh sid $(PYTEST_ARGS)
+	CI=$${CI:-} GWLSTM_STRICT_DEPRECATIONS=1 GWLSTM_CATALOGUE=processing GWLSTM_CLUSTER=core \
+	  scripts/qgis_chroot.sh sid $(PYTEST_ARGS)
 
 bench: setup
 	@scripts/with_qgis_env.sh $(PY) -m benchmarks $(BENCH_ARGS)

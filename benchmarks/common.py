@@ -36,9 +36,11 @@ def summary(nse):
             "share_nse_test_gt_0_7": round(float(np.mean(filled > 0.7)), 4)}
 
 
-def per_well(result):
-    """{well: test NSE} of a NetworkResult (None for skipped wells)."""
-    m = result.metrics.set_index("well_id")["nse_test"]
+def per_well(result, column="nse_test"):
+    """{well: test NSE} (or another metrics ``column``) of a NetworkResult (None for skipped wells)."""
+    if column not in result.metrics.columns:
+        return {str(w): None for w in result.metrics["well_id"]}
+    m = result.metrics.set_index("well_id")[column]
     return {str(w): (None if not np.isfinite(v) else round(float(v), 4)) for w, v in m.items()}
 
 

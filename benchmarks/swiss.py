@@ -24,13 +24,15 @@ def run(quick=False, wells=None, config=None):
     if quick and config is None:
         cfg = cfg.replace(ensemble=1, epochs=4)
     ex, workers = executor()
-    nse, cpu, n_trained, river = {}, [], 0, []
+    nse, cpu, n_trained, river, tfn = {}, [], 0, [], {}
     try:
         with Timer() as t:
             for roles, records, skipped in datasets.swiss_groups(data, cfg.lookback):
                 res = train_network(records, roles, cfg, executor=ex)
                 nse.update(per_well(res))
                 nse.update({w: None for w in skipped})
+                if cfg.baseline:
+                    tfn.update(per_well(res, "nse_tfn"))
                 cpu += [v for v in cpu_seconds(res).values() if v is not None]
                 n_trained += len(res.trained)
                 if roles.river:
@@ -38,7 +40,7 @@ def run(quick=False, wells=None, config=None):
     finally:
         ex.shutdown()
     nse = {w: nse.get(w) for w in data.well_ids}
-    return {"case": "swiss", "wells": len(data.well_ids), "seconds": round(t.seconds, 1),
+    out = {"case": "swiss", "wells": len(data.well_ids), "seconds": round(t.seconds, 1),
             **summary(list(nse.values())), "trained": n_trained, "with_river": len(river),
             "median_nse_test_river": summary([nse[w] for w in river])["median_nse_test"],
             "median_nse_test_no_river": summary([v for w, v in nse.items() if w not in river])["median_nse_test"],
@@ -46,3 +48,15 @@ def run(quick=False, wells=None, config=None):
             "cpu_seconds_per_well": round(float(np.mean(cpu)), 2) if cpu else None,
             "test": f"{datasets.SWISS_TEST_START}..{datasets.SWISS_TEST_END}", "config": _brief(cfg),
             "nse_test": nse}
+    if cfg.baseline:
+        pairs = [(nse[w], tfn.get(w)) for w in data.well_ids if nse[w] is not None and tfn.get(w) is not None]
+        out.update({"case": "swiss_baseline", "pastas": _pastas_version(),
+                    "median_nse_test_pastas": summary([tfn.get(w) for w in data.well_ids])["median_nse_test"],
+                    "lstm_wins": sum(a > b for a, b in pairs), "compared": len(pairs), "nse_test_pastas": tfn})
+    return out
+
+
+def _pastas_version():
+    from groundwater_lstm.core.model.tfn import pastas_version
+
+    return pastas_version()

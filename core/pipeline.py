@@ -18,7 +18,7 @@ from .inputs.values import NODATA_CODES
 from .hydrology import periods
 from .errors import InputError
 from .inputs.ids import normalise_id
-from .vocabulary import SCORE_FIELDS
+from .vocabulary import BASELINE_FIELDS, SCORE_FIELDS
 
 WELL_FIELDS = ("status", "n_obs", *SCORE_FIELDS)
 
@@ -76,6 +76,20 @@ def _unscored(metrics, records, config):
     return notes
 
 
+def _baseline_notes(result):
+    """With the Pastas baseline: a line for each well it could not fit, and where the LSTM wins."""
+    m = result.metrics
+    if result.config is None or not result.config.baseline or "nse_tfn" not in m.columns:
+        return []
+    notes = [f"Well '{w}': {p}" for w, p in zip(m["well_id"], m.get("tfn_problem", [])) if isinstance(p, str)]
+    both = m.dropna(subset=["nse_test", "nse_tfn"])
+    if len(both):
+        notes.append(f"Pastas baseline: the LSTM wins on {int((both['lstm_gain'] > 0).sum())} of {len(both)} wells; "
+                     f"median test NSE {both['nse_test'].median():.3f} (LSTM) against {both['nse_tfn'].median():.3f} "
+                     "(Pastas)")
+    return notes
+
+
 def _stored_models(model_folder, wells, forcing, roles):
     """(LoadedNetwork, wells it has a model for, {well: reason} for the others); refuses a model folder that
     does not match the forcing (``store.LoadedNetwork.check_compatible``)."""
@@ -109,11 +123,13 @@ class TrainingRun:
                     row[f"nse_{s}"] = r.get(f"nse_{s}", np.nan)
                 for k in ("kge", "rmse", "bias"):
                     row[f"{k}_test"] = r.get(f"{k}_test", np.nan)
+                row.update({k: r.get(k, np.nan) for k in BASELINE_FIELDS})
             else:
                 row = {"well_id": w, "status": f"skipped: {self.skipped.get(w, 'no levels')}", "n_obs": 0}
-                row.update({k: np.nan for k in WELL_FIELDS[2:]})
+                row.update({k: np.nan for k in (*WELL_FIELDS[2:], *BASELINE_FIELDS)})
             rows.append(row)
-        out = pd.DataFrame(rows, columns=["well_id", *WELL_FIELDS])
+        baseline = BASELINE_FIELDS if self.result.config is not None and self.result.config.baseline else ()
+        out = pd.DataFrame(rows, columns=["well_id", *WELL_FIELDS, *baseline])
         out["n_obs"] = pd.to_numeric(out["n_obs"], errors="coerce").fillna(0).astype("int64")
         return out
 
@@ -137,6 +153,10 @@ def train(wells, levels, forcing, roles, config=None, *, level_fields=("well_id"
     from .model.executor import executor_for
 
     config = (config or TrainConfig()).validate()
+    if config.baseline:
+        from .model.tfn import require_pastas
+
+        require_pastas()
     well_ids = [normalise_id(w) for w in wells["well_id"]]
     with executor_for(executor, len(well_ids)) as executor:  # a cluster is refused before any data is read
         return _train(well_ids, wells, levels, forcing, roles, config, level_fields, forcing_id_col,
@@ -164,7 +184,7 @@ def _train(well_ids, wells, levels, forcing, roles, config, level_fields, forcin
     result = training.train_network(records, roles, config, executor=executor, progress=step,
                                     is_canceled=is_canceled, periods=labels, on_simulation=on_simulation)
     _log_skips(log, result.skipped)
-    for note in _unscored(result.metrics, records, config):
+    for note in [*_unscored(result.metrics, records, config), *_baseline_notes(result)]:
         if log:
             log(note)
     # wells refused by validation are part of the run too (the manifest records every well's status)
@@ -276,11 +296,13 @@ def _explain_folder(model_folder, wells, forcing, roles, config, forcing_id_col,
     return result, skipped
 
 
-def classify(attribution, simulation=None, drivers=None, config=None, log=None):
-    """Dynamics type of every explained well: ``dynamics.DynamicsResult`` (table with dyn_type, dyn_conf)."""
+def classify(attribution, simulation=None, drivers=None, config=None, log=None, signatures=None):
+    """Dynamics type of every explained well: ``dynamics.DynamicsResult`` (table with dyn_type, dyn_conf).
+    ``signatures``: well_id -> ``dynamics.well_signature``, for wells whose simulation was written out."""
     from .explanation import dynamics
 
-    result = dynamics.classify_network(attribution, simulation, drivers=drivers, config=config)
+    result = dynamics.classify_network(attribution, simulation, drivers=drivers, config=config,
+                                       signatures=signatures)
     if log and result.agreement == result.agreement:
         log(f"Clustering of the attribution signatures agrees with the rules for "
             f"{result.agreement * 100:.0f} % of wells")
@@ -312,28 +334,42 @@ class Analysis:
 def analyse(wells, levels, forcing, roles, config=None, explain_config=None, dynamics_config=None, *,
             level_fields=("well_id", "date", "level"), forcing_id_col=None, forcing_date_col="date",
             calendar=None, period_config=None, executor=None, log=None, progress=None, is_canceled=None,
-            nodata=NODATA_CODES):
+            nodata=NODATA_CODES, on_simulation=None, on_explained=None):
     """Train, explain and classify every well: an ``Analysis``. The explanation draws with the training seed
     unless ``explain_config`` says otherwise. Progress: 0-67 % training, 67-100 % explanation. Both stages
-    share one ``executor`` (one pool, or one connection to the cluster)."""
+    share one ``executor`` (one pool, or one connection to the cluster). ``on_simulation`` / ``on_explained``:
+    as in ``train`` / ``explain``, each well's rows go out as it ends and are not kept (``simulation()`` is then
+    empty, the explanation keeps no lags); the dynamics types read the level signature each well's simulation
+    gave on its way out (``dynamics.well_signature``)."""
     from .model.executor import executor_for
 
+    streams = {"on_simulation": on_simulation, "on_explained": on_explained}
     with executor_for(executor, len(wells)) as executor:
         return _analyse(wells, levels, forcing, roles, config, explain_config, dynamics_config, level_fields,
                         forcing_id_col, forcing_date_col, calendar, period_config, executor, log, progress,
-                        is_canceled, nodata)
+                        is_canceled, nodata, streams)
 
 
 def _analyse(wells, levels, forcing, roles, config, explain_config, dynamics_config, level_fields, forcing_id_col,
-             forcing_date_col, calendar, period_config, executor, log, progress, is_canceled, nodata):
+             forcing_date_col, calendar, period_config, executor, log, progress, is_canceled, nodata, streams):
     from .explanation.config import ExplainConfig
+    from .explanation.dynamics import well_signature
 
     def part(lo, hi):
         return None if progress is None else (lambda frac, msg=None: progress(lo + (hi - lo) * frac, msg))
 
+    signatures = {}
+
+    def take(well_id, frame):
+        signatures[well_id] = well_signature(frame, dynamics_config)
+        streams["on_simulation"](well_id, frame)
+
+    streamed = streams["on_simulation"] is not None
+
     run = train(wells, levels, forcing, roles, config, level_fields=level_fields, forcing_id_col=forcing_id_col,
                 forcing_date_col=forcing_date_col, calendar=calendar, period_config=period_config,
-                executor=executor, log=log, progress=part(0.0, 2 / 3), is_canceled=is_canceled, nodata=nodata)
+                executor=executor, log=log, progress=part(0.0, 2 / 3), is_canceled=is_canceled, nodata=nodata,
+                on_simulation=take if streamed else None)
     if not run.result.trained:
         raise InputError("no well could be trained: " + "; ".join(
             f"{w}: {r}" for w, r in list(run.skipped.items())[:5]), setting="levels", fix="see each well's reason above")
@@ -341,8 +377,8 @@ def _analyse(wells, levels, forcing, roles, config, explain_config, dynamics_con
         explain_config = ExplainConfig(seed=run.result.config.seed)
     explanation = explain(run.result.trained, run.records, roles, explain_config, calendar=calendar,
                           period_config=period_config, executor=executor, log=log, progress=part(2 / 3, 1.0),
-                          is_canceled=is_canceled)
-    types = classify(explanation.attribution, run.simulation(), drivers=roles.drivers(), config=dynamics_config,
-                     log=log)
+                          is_canceled=is_canceled, on_explained=streams["on_explained"])
+    types = classify(explanation.attribution, None if streamed else run.simulation(), drivers=roles.drivers(),
+                     config=dynamics_config, log=log, signatures=signatures)
     cal = calendars(run.records, roles, period_config) if roles.temp and calendar is None else calendar
     return Analysis(run, explanation, types, cal)

@@ -13,7 +13,7 @@ from . import compat, dependencies
 from . import params
 from .algorithm import GroundwaterAlgorithm, core_callbacks
 from .explain_drivers import add_explain_params, explain_config
-from .qgis_io import WellsLayout, fields_for, write_frame, write_wells
+from .qgis_io import StreamedTable, WellsLayout, fields_for, write_frame, write_wells
 from .train_wells import TRAIN_HELP, training_inputs
 from .terms import core_log
 
@@ -43,6 +43,7 @@ class AnalyseWells(GroundwaterAlgorithm):
         params.add_levels(self)
         params.add_forcing(self)
         params.add_lstm(self)
+        params.add_baseline(self)
         add_explain_params(self)
         params.add_cluster(self)
         self.addParameter(QgsProcessingParameterFeatureSink(
@@ -72,12 +73,15 @@ class AnalyseWells(GroundwaterAlgorithm):
         from ..core import pipeline
 
         t0 = time.perf_counter()
+        tables = AnalysisTables(self, parameters, context, feedback)
         with params.cluster(self, parameters, context, feedback) as executor:
             source, id_field, inputs = training_inputs(self, parameters, context, feedback)
             ex_config = explain_config(self, parameters, context)  # its seed is the training's SEED
             progress, is_canceled = core_callbacks(feedback, STEPS["train"][0], STEPS["explain"][1])
             analysis = pipeline.analyse(**inputs, explain_config=ex_config, executor=executor,
-                                        log=core_log(feedback), progress=progress, is_canceled=is_canceled)
+                                        log=core_log(feedback), progress=progress, is_canceled=is_canceled,
+                                        on_simulation=tables.simulated, on_explained=tables.explained)
+        self._tables = tables
         feedback.setProgress(STEPS["write"][0])
         if feedback.isCanceled():
             raise Canceled()
@@ -85,6 +89,7 @@ class AnalyseWells(GroundwaterAlgorithm):
         outputs = self._write_outputs(parameters, context, feedback, source, id_field, inputs, analysis, table)
         self.close_sinks()  # the report and the post-processing step read the files
         outputs.update(self._write_report(parameters, context, feedback, inputs, analysis, table, ex_config, t0))
+        self._tables = None  # the report's rows go with the run
         outputs["MODEL_FOLDER"] = self.parameterAsString(parameters, "MODEL_FOLDER", context)
         counts = table["dyn_type"].value_counts()
         feedback.pushInfo("Dynamics types: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
@@ -106,9 +111,9 @@ class AnalyseWells(GroundwaterAlgorithm):
                                                    source.sourceCrs())
         if not write_wells(source, id_field, table, sink, layout, feedback):
             raise Canceled()
-        for key, frame in (("SIMULATION", analysis.simulation()), ("ATTRIBUTION", explanation.attribution),
-                           ("PERIODS_OUTPUT", analysis.calendar), ("LAGS", explanation.lags)):
-            if frame is None or (key in ("PERIODS_OUTPUT", "LAGS") and not parameters.get(key)):
+        outputs.update(self._tables.finish())
+        for key, frame in (("ATTRIBUTION", explanation.attribution), ("PERIODS_OUTPUT", analysis.calendar)):
+            if frame is None or (key == "PERIODS_OUTPUT" and not parameters.get(key)):
                 outputs[key] = None
                 continue
             f = fields_for(frame)
@@ -142,8 +147,9 @@ class AnalyseWells(GroundwaterAlgorithm):
             "time_taken_s": round(time.perf_counter() - t0, 1),
         }
         rp, rc = core_callbacks(feedback, *STEPS["report"])
-        report.write_report(self.stage_output(report_path), table, analysis.simulation(), explanation.attribution,
-                            analysis.calendar, explanation.lags, run_info=run_info, map_png=map_png,
+        report.write_report(self.stage_output(report_path), table, self._tables.drawn("simulation"),
+                            explanation.attribution, analysis.calendar, self._tables.drawn("lags"),
+                            run_info=run_info, map_png=map_png,
                             skipped=analysis.run.skipped, title="Groundwater LSTM analysis", progress=rp,
                             is_canceled=rc)
         return {"MAP_IMAGE": map_path if map_png else None, "REPORT": report_path}
@@ -173,3 +179,47 @@ class AnalyseWells(GroundwaterAlgorithm):
                 if err:
                     feedback.pushWarning(f"The run record for the well inspector could not be written: {err}")
         return outputs
+
+
+class AnalysisTables:
+    """SIMULATION and LAGS written a well at a time as the wells end; only the wells the report draws (the first
+    ``report.MAX_WELL_FIGURES``) keep their rows for it, so a network of thousands is never held at once."""
+
+    def __init__(self, alg, parameters, context, feedback):
+        from ..core.outputs.report import MAX_WELL_FIGURES
+
+        self.simulation = StreamedTable(alg, parameters, "SIMULATION", context, feedback)
+        self.lags = StreamedTable(alg, parameters, "LAGS", context, feedback) if parameters.get("LAGS") else None
+        self.limit = MAX_WELL_FIGURES
+        self._kept = {"simulation": {}, "lags": {}}
+
+    def simulated(self, well_id, frame):
+        self.simulation.write(frame)
+        if len(self._kept["simulation"]) < self.limit:
+            self._kept["simulation"][well_id] = frame
+
+    def explained(self, well_id, explanation):
+        if self.lags is not None:
+            self.lags.write(explanation.lags)
+        if well_id in self._kept["simulation"]:
+            self._kept["lags"][well_id] = explanation.lags
+
+    def drawn(self, what):
+        """The kept rows of ``what`` ('simulation' or 'lags') for the report (lags: None when there are none)."""
+        import pandas as pd
+
+        from ..core.model.training import SIMULATION_COLUMNS
+
+        frames = list(self._kept[what].values())
+        if frames:
+            return pd.concat(frames, ignore_index=True)
+        return pd.DataFrame(columns=SIMULATION_COLUMNS) if what == "simulation" else None
+
+    def finish(self):
+        import pandas as pd
+
+        from ..core.explanation.config import LAG_COLUMNS
+        from ..core.model.training import SIMULATION_COLUMNS
+
+        return {"SIMULATION": self.simulation.finish(pd.DataFrame(columns=SIMULATION_COLUMNS)),
+                "LAGS": None if self.lags is None else self.lags.finish(pd.DataFrame(columns=LAG_COLUMNS))}

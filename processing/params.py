@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessingException,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -17,6 +18,7 @@ from qgis.core import (
 from ..core.inputs.roles import Roles
 from . import compat
 from .qgis_io import field_names, require_fields, source_to_frame
+from .terms import in_parameters
 
 WGS84 = QgsCoordinateReferenceSystem("EPSG:4326")
 ROLE_PARAMS = (  # parameter, role, default column, label with unit
@@ -167,6 +169,13 @@ def add_lstm(alg):
         alg.addParameter(compat.advanced(param))
 
 
+def add_baseline(alg):
+    """BASELINE: the Pastas model of each well beside its LSTM (off by default; refused when Pastas is missing)."""
+    alg.addParameter(QgsProcessingParameterBoolean(
+        "BASELINE", alg.tr("Fit the classical baseline beside each LSTM (Pastas; writes nse_tfn, kge_tfn, lstm_gain)"),
+        defaultValue=False, optional=True))
+
+
 def add_cluster(alg):
     """DASK_SCHEDULER (advanced): where the wells run; empty is this machine's pool."""
     alg.addParameter(compat.advanced(QgsProcessingParameterString(
@@ -290,6 +299,8 @@ def train_config(alg, parameters, context):
             changes[key] = cast(value)
     if "DEVICE" in parameters:
         changes["device"] = DEVICES[alg.parameterAsEnum(parameters, "DEVICE", context)]
+    if parameters.get("BASELINE") not in (None, ""):
+        changes["baseline"] = alg.parameterAsBoolean(parameters, "BASELINE", context)
     for name, key in (("VAL_START", "val_start"), ("TEST_START", "test_start")):
         text = alg.parameterAsString(parameters, name, context).strip()
         if text:
@@ -305,6 +316,13 @@ def check_lstm(alg, parameters, context):
         read_nodata(alg, parameters, context)
     except QgsProcessingException as exc:
         return False, str(exc)
+    if ok and parameters.get("BASELINE") not in (None, "") and alg.parameterAsBoolean(parameters, "BASELINE",
+                                                                                     context):
+        from ..core.model.tfn import PASTAS_FIX, pastas_version
+
+        if pastas_version() is None:
+            return False, ("BASELINE: the Pastas baseline needs the Python package pastas, which this QGIS does not "
+                           "have. Fix: " + in_parameters(PASTAS_FIX))
     if ok and "DEVICE" in parameters and DEVICES[alg.parameterAsEnum(parameters, "DEVICE", context)] == "cuda":
         import torch
 

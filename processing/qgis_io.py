@@ -172,6 +172,8 @@ class StreamedTable:
         if not len(frame):
             return
         if self.sink is None:  # an empty frame has no column types yet: the first rows give them
+            if self.dest is not None:
+                raise RuntimeError(f"{self.name}: written to after it was finished")
             self._open(frame)
         if not write_frame(frame, self.sink, self.fields, self.feedback):
             raise Canceled()
@@ -182,9 +184,12 @@ class StreamedTable:
         self.sink, self.dest = self.alg.create_sink(self.parameters, self.name, self.context, self.fields)
 
     def finish(self, empty):
-        """The output's destination; an output that no well wrote to is made (empty) from ``empty``'s columns."""
-        if self.sink is None:
+        """The output's destination; an output that no well wrote to is made (empty) from ``empty``'s columns.
+        The table lets go of its sink here: a sink writes its last rows only when the last reference to it goes
+        (``GroundwaterAlgorithm.close_sinks``), so one kept alive here would leave the output short."""
+        if self.sink is None and self.dest is None:
             self._open(empty)
+        self.sink = None
         return self.dest
 
 

@@ -42,8 +42,13 @@ DYN_FIELD = "dyn_type"
 NSE_FIELD = "nse_test"
 ID_FIELD = "well_id"
 
+GAIN_FIELD = "lstm_gain"  # with the Pastas baseline (BASELINE): LSTM test NSE minus Pastas'
+
 DYNAMICS_STYLE_NAME = "Dynamics type (GW LSTM)"  # GeoPackage: at most 30 characters
 NSE_STYLE_NAME = "Test NSE (GW LSTM)"
+GAIN_STYLE_NAME = "LSTM vs Pastas (GW LSTM)"
+GAIN_STYLE_DESCRIPTION = ("Where the LSTM wins: wells graduated by lstm_gain, the LSTM's test NSE minus that of the "
+                          "Pastas model of the same well (purple: LSTM better, orange: Pastas better)")
 DYNAMICS_STYLE_DESCRIPTION = ("Wells coloured by groundwater dynamics type, size growing with the test NSE, "
                               "labelled with the well id")
 NSE_STYLE_DESCRIPTION = "Wells graduated by the Nash-Sutcliffe efficiency on the test period"
@@ -58,6 +63,16 @@ NSE_CLASSES = (
     (0.5, 0.7, "#21918c", "0.5 \u2013 0.7 (fair)"),
     (0.7, 0.9, "#3b528b", "0.7 \u2013 0.9 (good)"),
     (0.9, 1.0, "#440154", "0.9 \u2013 1 (very good)"),
+)
+
+
+# (lower, upper, colour, label): diverging PuOr (colour-blind safe), white = a tie within 0.05 NSE
+GAIN_CLASSES = (
+    (-1.0e12, -0.2, "#b35806", "Pastas better by more than 0.2"),
+    (-0.2, -0.05, "#f1a340", "Pastas better by 0.05 \u2013 0.2"),
+    (-0.05, 0.05, "#f7f7f7", "About equal (within 0.05)"),
+    (0.05, 0.2, "#998ec3", "LSTM better by 0.05 \u2013 0.2"),
+    (0.2, 1.0e12, "#542788", "LSTM better by more than 0.2"),
 )
 
 
@@ -107,16 +122,25 @@ def dynamics_renderer(layer=None):
     return renderer
 
 
-def nse_renderer(layer=None):
-    """QgsGraduatedSymbolRenderer on ``nse_test`` with fixed, meaningful classes (not quantiles)."""
-    ranges = [QgsRendererRange(lo, hi, _marker(colour, size=3.2), label, True)
-              for lo, hi, colour, label in NSE_CLASSES]
-    renderer = QgsGraduatedSymbolRenderer(NSE_FIELD, ranges)
+def _graduated(field, classes):
+    """QgsGraduatedSymbolRenderer on ``field`` with fixed, meaningful classes (not quantiles)."""
+    ranges = [QgsRendererRange(lo, hi, _marker(colour, size=3.2), label, True) for lo, hi, colour, label in classes]
+    renderer = QgsGraduatedSymbolRenderer(field, ranges)
     try:
-        renderer.setClassAttribute(NSE_FIELD)
+        renderer.setClassAttribute(field)
     except Exception:  # pragma: no cover
         pass
     return renderer
+
+
+def nse_renderer(layer=None):
+    """Graduated on ``nse_test`` (NSE_CLASSES)."""
+    return _graduated(NSE_FIELD, NSE_CLASSES)
+
+
+def gain_renderer(layer=None):
+    """Graduated on ``lstm_gain`` (GAIN_CLASSES): where the LSTM beats the Pastas baseline."""
+    return _graduated(GAIN_FIELD, GAIN_CLASSES)
 
 
 def well_labels(field=ID_FIELD, size=8.0):
@@ -173,16 +197,28 @@ def apply_nse_style(layer):
     return _apply(layer, nse_renderer(layer))
 
 
+def apply_gain_style(layer):
+    """Set the graduated lstm_gain renderer and the well id labels on ``layer`` (in place) and repaint it."""
+    return _apply(layer, gain_renderer(layer))
+
+
+# the styles stored beside the dynamics one, where the layer has their field: (field, name, description, apply,
+# suffix of the .qml file beside a shapefile)
+VARIANTS = ((NSE_FIELD, NSE_STYLE_NAME, NSE_STYLE_DESCRIPTION, apply_nse_style, "_nse"),
+            (GAIN_FIELD, GAIN_STYLE_NAME, GAIN_STYLE_DESCRIPTION, apply_gain_style, "_gain"))
+
+
 def add_style_variants(layer):
-    """Both styles in the layer's style manager (Layer Properties > Style), the dynamics one current."""
+    """Every style in the layer's style manager (Layer Properties > Style), the dynamics one current."""
     manager = layer.styleManager()
-    if _has_field(layer, NSE_FIELD):
-        apply_nse_style(layer)
-        style = QgsMapLayerStyle()
-        style.readFromLayer(layer)
-        if NSE_STYLE_NAME in manager.styles():
-            manager.removeStyle(NSE_STYLE_NAME)
-        manager.addStyle(NSE_STYLE_NAME, style)
+    for field, name, _description, apply, _suffix in VARIANTS:
+        if _has_field(layer, field):
+            apply(layer)
+            style = QgsMapLayerStyle()
+            style.readFromLayer(layer)
+            if name in manager.styles():
+                manager.removeStyle(name)
+            manager.addStyle(name, style)
     apply_dynamics_style(layer)
     return layer
 
@@ -265,24 +301,28 @@ def apply_and_persist(target, feedback=None, context=None):
     (which QGIS loads as the default) and ``<name>_nse.qml``. Memory layers: applied only.
     The layer is left with the dynamics style (and both styles in its style manager).
 
-    Returns {'layer', 'storage': 'database' | 'qml' | 'none', 'default': name or path, 'nse': name or path}.
+    Where the layer has ``lstm_gain`` (the Pastas baseline), the "LSTM vs Pastas" style is stored the same way
+    (``<name>_gain.qml`` beside a file).
+
+    Returns {'layer', 'storage': 'database' | 'qml' | 'none', 'default': name or path, 'nse' and 'gain': name,
+    path or None}.
     Raises ValueError with a clear message when the layer lacks ``dyn_type`` or saving fails.
     """
     layer = _open(target, context)
     problem = check_fields(layer)
     if problem:
         raise ValueError(problem)
-    has_nse = _has_field(layer, NSE_FIELD)
+    variants = [v for v in VARIANTS if _has_field(layer, v[0])]
     provider = layer.dataProvider()
-    result = {"layer": layer, "storage": "none", "default": None, "nse": None}
+    result = {"layer": layer, "storage": "none", "default": None, "nse": None, "gain": None}
 
     if compat.stores_styles_in_database(provider):
-        if has_nse:
-            apply_nse_style(layer)
-            err = _save_db_style(layer, NSE_STYLE_NAME, NSE_STYLE_DESCRIPTION, False)
+        for field, name, description, apply, suffix in variants:
+            apply(layer)
+            err = _save_db_style(layer, name, description, False)
             if err:
-                raise ValueError(f"Could not save the NSE style into {layer.source()}: {err}")
-            result["nse"] = NSE_STYLE_NAME
+                raise ValueError(f"Could not save the style '{name}' into {layer.source()}: {err}")
+            result[suffix[1:]] = name
         apply_dynamics_style(layer)
         err = _save_db_style(layer, DYNAMICS_STYLE_NAME, DYNAMICS_STYLE_DESCRIPTION, True)
         if err:
@@ -292,10 +332,10 @@ def apply_and_persist(target, feedback=None, context=None):
         path = _file_path(layer)
         if path and os.path.isfile(path):
             base = os.path.splitext(path)[0]
-            if has_nse:
-                apply_nse_style(layer)
-                _save_qml(layer, base + "_nse.qml")
-                result["nse"] = base + "_nse.qml"
+            for field, name, description, apply, suffix in variants:
+                apply(layer)
+                _save_qml(layer, base + suffix + ".qml")
+                result[suffix[1:]] = base + suffix + ".qml"
             apply_dynamics_style(layer)
             _save_qml(layer, base + ".qml")
             result.update(storage="qml", default=base + ".qml")
@@ -310,7 +350,8 @@ def apply_and_persist(target, feedback=None, context=None):
         else:
             where = "(not saved: the layer is not a file)"
         nse = f"; the test-NSE style is stored alongside ({result['nse']})" if result["nse"] else ""
-        feedback.pushInfo(f"Styled '{layer.name()}' by dynamics type {where}{nse}.")
+        gain = f"; where the LSTM beats Pastas: {result['gain']}" if result["gain"] else ""
+        feedback.pushInfo(f"Styled '{layer.name()}' by dynamics type {where}{nse}{gain}.")
     return result
 
 

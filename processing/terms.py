@@ -10,7 +10,8 @@ PARAMETERS = {
     "roles.river": "RIVER_FIELD", "roles.pumping": "PUMPING_FIELD",
     "n_samples": "N_SAMPLES", "days_per_period": "DAYS_PER_PERIOD", "span": "SPAN",
     "start": "START_DATE", "step_hours": "STEP_HOURS", "preset": "UNITS", "other_how": "OTHER_AGGREGATION",
-    "label": "FLUX_LABEL", "method": "INTERPOLATION", "attribution": "ATTRIBUTION", "executor": "DASK_SCHEDULER",
+    "label": "FLUX_LABEL", "method": "INTERPOLATION", "attribution": "ATTRIBUTION",
+    "executor": "DASK_SCHEDULER", "baseline": "BASELINE",
 }
 _SETTING = re.compile(r"`([A-Za-z_][\w.]*)`")
 

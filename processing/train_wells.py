@@ -74,6 +74,7 @@ class TrainWells(GroundwaterAlgorithm):
         params.add_levels(self)
         params.add_forcing(self)
         params.add_lstm(self)
+        params.add_baseline(self)
         params.add_cluster(self)
         self.add_outputs()
 

@@ -10,6 +10,7 @@
 # can never reach it), and /proc, /dev and /sys are bound only while the tests run.
 # GWLSTM_STRICT_DEPRECATIONS=1 turns every DeprecationWarning raised from the plugin's own modules into an error.
 # GWLSTM_CATALOGUE=processing runs the bad-input catalogue in-process only (its headless part runs on the host).
+# GWLSTM_CLUSTER=core runs the Dask cluster tests in-process only (the qgis_process ones run on the host).
 set -euo pipefail
 suite="${1:?usage: qgis_chroot.sh trixie|sid [pytest args...]}"
 shift
@@ -94,6 +95,7 @@ set +e
 chroot "$dir" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 CI="${CI:-}" \
   GWLSTM_SHARED_DATA=/shared/data GWLSTM_SLOW="${GWLSTM_SLOW:-}" \
   GWLSTM_STRICT_DEPRECATIONS="${GWLSTM_STRICT_DEPRECATIONS:-}" GWLSTM_CATALOGUE="${GWLSTM_CATALOGUE:-}" \
+  GWLSTM_CLUSTER="${GWLSTM_CLUSTER:-}" \
   GWLSTM_DESKTOP="${GWLSTM_DESKTOP:-}" GWLSTM_DESKTOP_WHY="${GWLSTM_DESKTOP_WHY:-}" \
   QGIS_PROCESS=/usr/bin/qgis_process.bin \
   /bin/sh -c 'cd /src && exec scripts/with_qgis_env.sh .venv/bin/python -P -m pytest "$@"' pytest "$@"

@@ -270,9 +270,16 @@ def cluster_signatures(vectors: pd.DataFrame, rule_types: pd.Series, seed: int =
     return labels, mapping, float(agrees.mean())
 
 
+def well_signature(sim: pd.DataFrame, config: Optional[DynamicsConfig] = None) -> dict:
+    """``level_signature`` of one well with the settings of ``config``: what ``classify_network`` takes as
+    ``signatures`` when the simulation is written out well by well instead of kept."""
+    cfg = config or DynamicsConfig()
+    return level_signature(sim, cfg.min_years_trend, cfg.min_signature_change, cfg.min_skill_days)
+
+
 def classify_network(attribution_df: pd.DataFrame, simulation_df: Optional[pd.DataFrame] = None,
                      drivers: Optional[Sequence[str]] = None, config: Optional[DynamicsConfig] = None,
-                     periods: Optional[dict] = None) -> DynamicsResult:
+                     periods: Optional[dict] = None, signatures: Optional[dict] = None) -> DynamicsResult:
     """Dynamics type of every well in the attribution table.
 
     attribution_df: well_id, period, driver, mean_signed, mean_abs, share (n_days optional).
@@ -280,8 +287,10 @@ def classify_network(attribution_df: pd.DataFrame, simulation_df: Optional[pd.Da
         labels indexed by date): the level evidence (freeze-thaw signature, trends). Optional: without it the
         signature cannot be checked (the reason says so).
     drivers: the drivers the models had (default: those in the table, season left out).
+    signatures: well_id -> ``well_signature`` of its simulation, for wells whose simulation is not given.
     """
     cfg = config or DynamicsConfig()
+    signatures = signatures or {}
     need = {"well_id", "period", "driver", "mean_abs", "share"}
     missing = need - set(attribution_df.columns)
     if missing:
@@ -304,8 +313,7 @@ def classify_network(attribution_df: pd.DataFrame, simulation_df: Optional[pd.Da
         if sim is not None and "period" not in sim.columns and periods and wid in periods:
             lab = pd.Series(periods[wid])
             sim = sim.assign(period=lab.reindex(pd.DatetimeIndex(pd.to_datetime(sim["date"]))).to_numpy())
-        sig = (level_signature(sim, cfg.min_years_trend, cfg.min_signature_change, cfg.min_skill_days)
-               if sim is not None else {})
+        sig = well_signature(sim, cfg) if sim is not None else signatures.get(wid, {})
         t, c, r = classify_well(sh, sig, drivers, cfg)
         row = {"well_id": wid, "dyn_type": t, "dyn_conf": c, "reason": r,
                "top_driver": sh.idxmax() if len(sh) and sh.notna().any() else None}

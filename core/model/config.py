@@ -27,6 +27,8 @@ class TrainConfig(Settings):
     explicit split dates that override the fractions (validation then taken from the span before test_start).
     min_train_obs: fewer observed training days than this skips the well.
     features: keyword arguments of ``features.FeatureConfig``.
+    baseline: also fit the Pastas transfer-function-noise model of each well on the same split and drivers
+    (``tfn``; needs the optional package pastas).
     """
 
     lookback: int = 365
@@ -50,6 +52,7 @@ class TrainConfig(Settings):
     val_start: Optional[str] = None
     min_train_obs: int = 20
     features: dict = field(default_factory=dict)
+    baseline: bool = False
 
     def __post_init__(self):
         for name in ("test_start", "val_start"):

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..errors import Canceled, WellInputError
+from ..errors import Canceled, InputError, WellInputError
 from ..vocabulary import METRIC_NAMES, SPLITS
 from .lstm import WellLSTM
 from .config import resolve_device, TrainConfig
@@ -76,6 +76,8 @@ def train_well(record, config, roles, progress=None, is_canceled=None, periods=N
     tw.members, tw.info = _fit_ensemble(x, y, train_mask, val_mask, config, device, record.well_id, progress,
                                         is_canceled)
     _score(tw, prep, periods, config.lookback)
+    if config.baseline:
+        _baseline(tw, record, roles, prep["splits"], config)
     tw.info["seconds"] = round(time.perf_counter() - t0, 3)
     tw.info["cpu_seconds"] = round(time.process_time() - c0, 3)
     if progress is not None:
@@ -156,6 +158,21 @@ def _score(tw, prep, periods, lookback):
     tw.n_obs = int(prep["observed"].sum())
 
 
+def _baseline(tw, record, roles, splits, config):
+    """The Pastas baseline of the well (``tfn``) beside the LSTM: its simulation as the ``tfn`` column and its
+    scores per split in ``info['baseline']``; a well Pastas cannot fit keeps its LSTM and says why there."""
+    from . import tfn
+
+    try:
+        sim = tfn.fit_well(record, roles, splits, config.feature_config(), config.lookback)
+    except InputError as exc:  # also a (cluster) worker without pastas: the LSTM stays, the reason is logged
+        tw.info["baseline"] = {"pastas": tfn.pastas_version(), "problem": getattr(exc, "problem", str(exc))}
+        return
+    tw.simulation["tfn"] = sim.reindex(pd.DatetimeIndex(tw.simulation["date"])).to_numpy(float)
+    scores = _split_metrics(tw.simulation.assign(simulated=tw.simulation["tfn"]))
+    tw.info["baseline"] = {"pastas": tfn.pastas_version(), "metrics": scores}
+
+
 @dataclass
 class NetworkResult:
     """trained: well_id -> TrainedWell; skipped: well_id -> reason; simulation: long DataFrame (well_id, date,
@@ -192,6 +209,11 @@ def _metrics_row(well_id, tw=None, reason=None, n_obs=None):
     for s in SPLITS:
         for k in METRIC_NAMES:
             row[f"{k}_{s}"] = tw.metrics.get(s, {}).get(k, np.nan) if tw is not None else np.nan
+    if tw is not None and "baseline" in tw.info:
+        test = tw.info["baseline"].get("metrics", {}).get("test", {})
+        row["nse_tfn"], row["kge_tfn"] = test.get("nse", np.nan), test.get("kge", np.nan)
+        row["lstm_gain"] = row["nse_test"] - row["nse_tfn"]
+        row["tfn_problem"] = tw.info["baseline"].get("problem")
     if tw is not None:
         for s, per in tw.period_metrics.items():
             for p, vals in per.items():

@@ -134,6 +134,9 @@ def _levels_axes(ax, well_id, sim, periods):
     if "simulated" in sim.columns:
         ax.plot(x[sl], sim["simulated"].to_numpy(float)[sl], color=SERIES_COLOURS["simulated"], lw=0.9,
                 label="simulated", zorder=3)
+    if "tfn" in sim.columns and np.isfinite(sim["tfn"].to_numpy(float)).any():  # the Pastas baseline (BASELINE)
+        ax.plot(x[sl], sim["tfn"].to_numpy(float)[sl], color=SERIES_COLOURS["tfn"], lw=0.8, ls="--",
+                label="Pastas", zorder=3)
     if "observed" in sim.columns:
         obs = sim["observed"].to_numpy(float)
         ok = np.isfinite(obs)
@@ -151,7 +154,7 @@ def _levels_axes(ax, well_id, sim, periods):
     ax.set_title(str(well_id), fontsize=10, loc="left", fontweight="bold")
     handles, labels = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(handles, labels, fontsize=8, loc="lower right", ncol=5, frameon=False,
+        ax.legend(handles, labels, fontsize=8, loc="lower right", ncol=len(handles), frameon=False,
                   bbox_to_anchor=(1.0, 0.99), borderaxespad=0.1, handlelength=1.5, columnspacing=1.2)
 
 
@@ -185,7 +188,7 @@ def _split_strip(ax, x, splits):
 
 def _level_limits(sim):
     """y limits from the levels only (the shaded spans must not stretch the axis), with room for the strip."""
-    vals = [sim[c].to_numpy(float) for c in ("observed", "simulated", "lower", "upper") if c in sim.columns]
+    vals = [sim[c].to_numpy(float) for c in ("observed", "simulated", "lower", "upper", "tfn") if c in sim.columns]
     vals = np.concatenate(vals) if vals else np.array([])
     vals = vals[np.isfinite(vals)]
     if not len(vals):

@@ -12,11 +12,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Canceled, InputError
-from ..vocabulary import DOMINANT_FIELDS, PERIODS, SCORE_FIELDS, SEASON, TYPE_VALUES
+from ..vocabulary import BASELINE_FIELDS, DOMINANT_FIELDS, PERIODS, SCORE_FIELDS, SEASON, TYPE_VALUES
 from .figures import network_figure, type_colour, type_label, well_figure
 from .html import CSS, JS, duration, esc, fmt, img, is_missing, kv, versions, write_atomic
 
-METRIC_COLUMNS = ("n_obs", *SCORE_FIELDS)
+MAX_WELL_FIGURES = 500  # wells drawn in one report: beyond, a report of thousands of wells would not open
+METRIC_COLUMNS = ("n_obs", *SCORE_FIELDS, *BASELINE_FIELDS)  # the last three with the Pastas baseline only
 
 
 # -- input normalisation ---------------------------------------------------------------------------------------
@@ -74,7 +75,8 @@ def _wells_table(wells, anchors, skipped):
     cols = [c for c in cols if c in wells.columns or c in ("well_id",)]
     head_names = {"well_id": "well", "dyn_type": "dynamics type", "dyn_conf": "confidence", "dom_drv": "dominant",
                   "dom_frz": "dom. freezing", "dom_thw": "dom. thawing", "dom_unf": "dom. unfrozen",
-                  "n_obs": "observations", "eg_qual": "EG check"}
+                  "n_obs": "observations", "eg_qual": "EG check", "nse_tfn": "NSE Pastas", "kge_tfn": "KGE Pastas",
+                  "lstm_gain": "LSTM \u2212 Pastas"}
     head = "".join(f"<th>{esc(head_names.get(c, c))}</th>" for c in cols)
     body = []
     for _, row in wells.iterrows():
@@ -115,7 +117,7 @@ def _well_info(row):
     t = row.get("dyn_type")
     if not is_missing(t) and str(t).strip():
         parts.append(type_label(t))
-    for col, name in (("nse_test", "NSE test"), ("kge_test", "KGE test")):
+    for col, name in (("nse_test", "NSE test"), ("kge_test", "KGE test"), ("nse_tfn", "Pastas NSE test")):
         v = row.get(col)
         if not is_missing(v):
             try:
@@ -127,7 +129,7 @@ def _well_info(row):
 
 def write_report(path, wells_df, simulation_df, attribution_df=None, periods_df=None, lags_df=None, *,
                  run_info=None, map_png=None, skipped=None, title="Groundwater LSTM report",
-                 max_well_figures=500, progress=None, is_canceled=None):
+                 max_well_figures=MAX_WELL_FIGURES, progress=None, is_canceled=None):
     """Write the self-contained HTML report to ``path`` (atomically) and return a summary dict.
 
     wells_df: one row per well (``well_id`` and any of status, n_obs, nse_*, kge_test, rmse_test, bias_test,
@@ -209,6 +211,12 @@ def _summary(tables):
     text = f"{len(wells)} wells: {len(wells) - n_skipped} analysed, {n_skipped} skipped."
     if len(nse):
         text += f" Median test NSE {float(np.median(nse)):.2f} over {len(nse)} wells."
+    if "lstm_gain" in wells.columns:
+        both = wells[["nse_test", "nse_tfn", "lstm_gain"]].apply(pd.to_numeric, errors="coerce").dropna()
+        if len(both):
+            text += (f" Beside the Pastas model of each well (the same split and drivers): the LSTM wins on "
+                     f"{int((both['lstm_gain'] > 0).sum())} of {len(both)} wells, median test NSE "
+                     f"{float(both['nse_test'].median()):.2f} against {float(both['nse_tfn'].median()):.2f}.")
     return text
 
 
@@ -233,7 +241,8 @@ def _network_section(tables, map_png):
 
 _WELLS_LEGEND = (
     '<p class="muted">Top: observed levels (dots), the simulated level (line) and the grey band of the ensemble '
-    'members; the strip at the bottom marks the training, validation and test years; blue shading: freezing '
+    'members (with the baseline, the Pastas model of the well as a dashed blue line); the strip at the bottom '
+    'marks the training, validation and test years; blue shading: freezing '
     'period, orange shading: thawing period. Below: each driver\'s share of the absolute expected-gradient '
     'attribution in each period (the sign of its mean effect above the bar), and the attribution by lag when it '
     'was computed. A period is ambiguous (two drivers named, as pumping|pet) when its winner leads the runner-up '

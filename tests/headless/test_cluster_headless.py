@@ -2,12 +2,15 @@
 scheduler and two worker processes started and stopped here): the outputs equal the local run's, a worker killed
 mid-run costs time and not results, and an unreachable scheduler is refused before anything is read or written."""
 import json
+import os
 import sqlite3
 import threading
 import time
 
 import pytest
 
+pytestmark = pytest.mark.skipif(os.environ.get("GWLSTM_CLUSTER") == "core",
+                                reason="GWLSTM_CLUSTER=core: the qgis_process cluster tests run on the host tier")
 pytest.importorskip("distributed", reason="Dask distributed is not installed (pip install \"dask[distributed]\"; "
                     "make setup installs it)")
 

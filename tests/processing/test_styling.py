@@ -242,3 +242,32 @@ def test_map_of_a_single_well_and_of_a_projected_layer(qgis_app):
 
 def _close(a, b, tol=6):
     return all(abs(((a >> s) & 0xFF) - ((b >> s) & 0xFF)) <= tol for s in (0, 8, 16))
+
+
+def test_where_the_lstm_wins_style_beside_the_others(qgis_app, tmp_path, artifacts_dir):
+    frame = wells_frame()
+    frame["lstm_gain"] = [-0.45, -0.1, 0.0, 0.02, 0.1, 0.3, 0.6, None]  # every class, and a well without baseline
+    gpkg = save(memory_wells(frame), tmp_path / "wells.gpkg")
+    result = styling.apply_and_persist(str(gpkg))
+    assert result["gain"] == styling.GAIN_STYLE_NAME and result["default"] == styling.DYNAMICS_STYLE_NAME
+    with sqlite3.connect(gpkg) as con:
+        rows = dict(con.execute("select styleName, useAsDefault from layer_styles").fetchall())
+        qml = con.execute("select styleQML from layer_styles where styleName=?",
+                          (styling.GAIN_STYLE_NAME,)).fetchone()[0]
+    assert rows == {styling.DYNAMICS_STYLE_NAME: 1, styling.NSE_STYLE_NAME: 0, styling.GAIN_STYLE_NAME: 0}
+    assert 'type="graduatedSymbol"' in qml and 'attr="lstm_gain"' in qml
+    assert styling.GAIN_STYLE_NAME in result["layer"].styleManager().styles()
+    # drawn: every class colour on the map, the legend saying who wins
+    layer = memory_wells(frame)
+    styling.apply_gain_style(layer)
+    labels = [item.label() for item in layer.renderer().legendSymbolItems()]
+    assert labels[0].startswith("Pastas better") and labels[-1].startswith("LSTM better") and len(labels) == 5
+    png = map_image.render_map_png(layer, None, size=(800, 600), title="Where does the LSTM win?")
+    (artifacts_dir / "map_lstm_gain.png").write_bytes(png)
+    image = QImage.fromData(png)
+    colours = {image.pixel(x, y) & 0xFFFFFF for y in range(0, 600, 2) for x in range(0, 800, 2)}
+    for _lo, _hi, colour, label in styling.GAIN_CLASSES:
+        assert any(_close(c, QColor(colour).rgb() & 0xFFFFFF) for c in colours), label
+    shp = save(memory_wells(frame), tmp_path / "wells.shp", driver="ESRI Shapefile")
+    assert styling.apply_and_persist(str(shp))["gain"] == str(tmp_path / "wells_gain.qml")
+    assert 'attr="lstm_gain"' in (tmp_path / "wells_gain.qml").read_text()

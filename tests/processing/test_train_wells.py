@@ -81,6 +81,31 @@ def test_well_without_enough_levels_is_skipped_not_fatal(run_alg, sample, tmp_pa
     assert sum(s == "ok" for s in status.values()) == 2
 
 
+def test_baseline_writes_the_pastas_scores_beside_the_lstm(run_alg, sample, tmp_path):
+    pytest.importorskip("pastas", reason="Pastas is not installed (make setup installs it)")
+    out = tmp_path / "out.gpkg"
+    run_alg("trainwells", {**sample, **TINY, "ENSEMBLE": 1, "BASELINE": True,
+                           "OUTPUT": f"ogr:dbname='{out}' table=wells (geom)",
+                           "SIMULATION": f"ogr:dbname='{out}' table=simulation", "MODEL_FOLDER": str(tmp_path / "m")})
+    with sqlite3.connect(out) as con:
+        wells = con.execute("select nse_test, nse_tfn, kge_tfn, lstm_gain from wells").fetchall()
+        tfn = con.execute("select count(*), count(tfn) from simulation").fetchone()
+    assert len(wells) == 3
+    for nse, nse_tfn, kge_tfn, gain in wells:
+        assert math.isfinite(nse_tfn) and math.isfinite(kge_tfn) and gain == pytest.approx(nse - nse_tfn)
+    assert tfn[0] == tfn[1] > 0  # the Pastas simulation on every simulated day
+
+
+def test_baseline_without_pastas_is_refused_naming_the_fix(run_alg, sample, tmp_path, monkeypatch):
+    from hidden_package import hide_package  # tests/helpers
+
+    hide_package(monkeypatch, "pastas")
+    with pytest.raises(QgsProcessingException, match=r"BASELINE.*pastas.*Fix: .*pip install"):
+        run_alg("trainwells", {**sample, **TINY, "BASELINE": True, "OUTPUT": "memory:", "SIMULATION": "memory:",
+                               "MODEL_FOLDER": str(tmp_path / "m")})
+    assert not (tmp_path / "m").exists()
+
+
 def test_bad_dates_refused_before_running(run_alg, sample, tmp_path):
     with pytest.raises(QgsProcessingException):
         run_alg("trainwells", {**sample, **TINY, "TEST_START": "not a date", "OUTPUT": "memory:",
