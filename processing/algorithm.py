@@ -84,6 +84,7 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(problem)
         self._staged = StagedOutputs()
         self._sinks = []
+        self._streams = []  # StreamedTables (qgis_io): they hold their sink until finished
         self._writing = ""  # the output being written, named when writing it fails
         try:
             result = self.execute(parameters, context, feedback)
@@ -155,7 +156,12 @@ class GroundwaterAlgorithm(QgsProcessingAlgorithm):
         return self._staged.stage(path, folder=folder) if path else path
 
     def close_sinks(self):
-        """Close the writers of every sink made so far (before their files are read back)."""
+        """Close the writers of every sink made so far (before their files are read back, or removed after a
+        cancel: a writer still open there would keep a half-written file on Windows)."""
+        for table in getattr(self, "_streams", ()):
+            table.sink = None
+        if hasattr(self, "_streams"):
+            self._streams.clear()  # no cycle left between the algorithm and its tables (nor its context)
         self._sinks.clear()
         gc.collect()  # a sink's file is complete only once its writer is gone
 

@@ -166,6 +166,7 @@ class StreamedTable:
         self.sink = self.dest = self.fields = None
         self.rows = 0
         self.wells = 0
+        alg._streams.append(self)  # so that the algorithm's close_sinks lets go of this sink too
 
     def write(self, frame):
         self.wells += 1
