@@ -4,4 +4,4 @@ Each case is its own module with ``run(quick=False) -> dict`` (or a list of dict
 ``explain`` and ``seppe_extraction`` lines); every case prints one JSON object per line with
 at least ``case``, ``wells``, ``seconds``, ``median_nse_test`` and ``share_nse_test_gt_0_7``.
 """
-CASES = ("synthetic", "swiss", "swiss_baseline", "speed", "paper_size", "explain_case", "scale")
+CASES = ("synthetic", "swiss", "swiss_baseline", "swiss_tune", "crosscheck", "speed", "paper_size", "explain_case", "scale")

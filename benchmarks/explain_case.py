@@ -90,8 +90,10 @@ def synthetic_case(quick=False, train_config=None, explain_config=None, together
     lat = dict(zip(net.wells["well_id"], net.wells["y"]))
     records, skipped = prepare_wells(net.levels, net.forcing, roles, list(net.wells["well_id"]),
                                      warmup_days=cfg.lookback, forcing_id_col="well_id", latitudes=lat)
+    labels = {w: label_well(r.frame.index, well_id=w, temperature=r.frame["temp"]) for w, r in records.items()}
     t0 = time.perf_counter()
-    result = training.train_network(records, roles, cfg)
+    # the periods label the simulation (and give the Pastas baseline its shares per period for the cross-check)
+    result = training.train_network(records, roles, cfg, periods=labels)
     train_seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
     ne = explain_records(result, records, roles, config=ecfg)
@@ -122,9 +124,8 @@ def synthetic_case(quick=False, train_config=None, explain_config=None, together
                               "share_truth": sh.get(want), "share_got": sh.get(got),
                               "ambiguous": e.quality["ambiguous"][period], "margin": e.quality["margin"][period],
                               "member_agreement": e.quality["member_agreement"][period]})
-    labels = {w: label_well(r.frame.index, well_id=w, temperature=r.frame["temp"])
-              for w, r in records.items() if w in ne.explanations}
-    dyn = dynamics.classify_network(ne.attribution, result.simulation, periods=labels)
+    dyn = dynamics.classify_network(ne.attribution, result.simulation,
+                                    periods={w: lab for w, lab in labels.items() if w in ne.explanations})
     got_type = dyn.table.set_index("well_id")["dyn_type"]
     type_ok = got_type == truth.loc[got_type.index, "true_type"]
     out = {
@@ -153,11 +154,40 @@ def synthetic_case(quick=False, train_config=None, explain_config=None, together
         "wrong": wrong,
         **_quality_summary(ne),
     }
+    if cfg.baseline:
+        out.update(_crosscheck(ne, truth, synthetic.TRUTH_FIELDS))
     out["passed"] = bool(out["driver_agreement_clear"] is not None and out["driver_agreement_clear"] >= 0.9
                          and out["ambiguous_share"] <= 0.15
                          and out["type_accuracy"] is not None and out["type_accuracy"] >= 0.9
                          and seconds <= train_seconds)
     return _json(out)
+
+
+def _crosscheck(ne, truth, truth_fields):
+    """The EG-TFN cross-check against the truth, per period: on how many wells the dominant stress agrees, and
+    which of the two is right where they do not (the truth's driver mapped to its stress)."""
+    from groundwater_lstm.core.explanation.crosscheck import TFN_STRESS
+
+    per, differ = {}, []
+    for wid, e in ne.explanations.items():
+        check = e.quality.get("tfn") or {}
+        for period, field in truth_fields.items():
+            if period not in check.get("agreement", {}):
+                continue
+            want = TFN_STRESS.get(truth.loc[wid, field])
+            eg, tfn = check["eg_dominant"][period], check["tfn_dominant"][period]
+            cell = per.setdefault(period, {"pairs": 0, "agree": 0, "eg_right": 0, "tfn_right": 0, "agreement": []})
+            cell["pairs"] += 1
+            cell["agree"] += eg == tfn
+            cell["eg_right"] += eg == want
+            cell["tfn_right"] += tfn == want
+            cell["agreement"].append(check["agreement"][period])
+            if eg != tfn:
+                differ.append({"well": wid, "type": truth.loc[wid, "true_type"], "period": period, "truth": want,
+                               "eg": eg, "tfn": tfn, "agreement": check["agreement"][period]})
+    for cell in per.values():
+        cell["agreement"] = float(np.median(cell["agreement"]))
+    return {"case": "crosscheck", "crosscheck": per, "crosscheck_differ": differ}
 
 
 # -------------------------------------------------------------------------------------------------- Seppe

@@ -24,7 +24,7 @@ def run(quick=False, wells=None, config=None):
     if quick and config is None:
         cfg = cfg.replace(ensemble=1, epochs=4)
     ex, workers = executor()
-    nse, cpu, n_trained, river, tfn = {}, [], 0, [], {}
+    nse, cpu, n_trained, river, tfn, tuned = {}, [], 0, [], {}, {}
     try:
         with Timer() as t:
             for roles, records, skipped in datasets.swiss_groups(data, cfg.lookback):
@@ -33,6 +33,8 @@ def run(quick=False, wells=None, config=None):
                 nse.update({w: None for w in skipped})
                 if cfg.baseline:
                     tfn.update(per_well(res, "nse_tfn"))
+                tuned.update({w: tw.info["tuning"]["chosen"] for w, tw in res.trained.items()
+                              if tw.info["tuning"]["chosen_trial"]} if cfg.tune else {})
                 cpu += [v for v in cpu_seconds(res).values() if v is not None]
                 n_trained += len(res.trained)
                 if roles.river:
@@ -48,6 +50,8 @@ def run(quick=False, wells=None, config=None):
             "cpu_seconds_per_well": round(float(np.mean(cpu)), 2) if cpu else None,
             "test": f"{datasets.SWISS_TEST_START}..{datasets.SWISS_TEST_END}", "config": _brief(cfg),
             "nse_test": nse}
+    if cfg.tune:
+        out["tuned"] = tuned  # the wells that took settings other than the defaults, and which
     if cfg.baseline:
         pairs = [(nse[w], tfn.get(w)) for w in data.well_ids if nse[w] is not None and tfn.get(w) is not None]
         out.update({"case": "swiss_baseline", "pastas": _pastas_version(),

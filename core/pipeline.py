@@ -18,7 +18,8 @@ from .inputs.values import NODATA_CODES
 from .hydrology import periods
 from .errors import InputError
 from .inputs.ids import normalise_id
-from .vocabulary import BASELINE_FIELDS, SCORE_FIELDS
+from .model.notes import run_notes
+from .vocabulary import BASELINE_FIELDS, SCORE_FIELDS, TUNE_FIELDS
 
 WELL_FIELDS = ("status", "n_obs", *SCORE_FIELDS)
 
@@ -60,36 +61,6 @@ def _log_skips(log, reasons):
             log(f"Skipped: {reason}" if f"well '{w}'" in reason else f"Skipped well '{w}': {reason}")
 
 
-def _unscored(metrics, records, config):
-    """A note for each trained well without a test score: its test part holds no observation."""
-    if not len(metrics) or "nse_test" not in metrics.columns:
-        return []
-    notes = []
-    for _, row in metrics[(metrics["status"] == "ok") & metrics["nse_test"].isna()].iterrows():
-        rec = records.get(row["well_id"])
-        last = f" (its levels end on {rec.last_obs.date()})" if rec is not None else ""
-        why = (f"no observed level on or after the test start {config.test_start}{last}" if config.test_start else
-               f"no observed level in the test part{last}: the train and validation fractions take the whole record")
-        notes.append(f"Well '{row['well_id']}': trained, but {why}, so it has no test score (nse_test, kge_test, "
-                     "rmse_test and bias_test are empty). Fix: set the test start before the well's last levels, "
-                     "or leave it empty to test on the last 15 % of each record.")
-    return notes
-
-
-def _baseline_notes(result):
-    """With the Pastas baseline: a line for each well it could not fit, and where the LSTM wins."""
-    m = result.metrics
-    if result.config is None or not result.config.baseline or "nse_tfn" not in m.columns:
-        return []
-    notes = [f"Well '{w}': {p}" for w, p in zip(m["well_id"], m.get("tfn_problem", [])) if isinstance(p, str)]
-    both = m.dropna(subset=["nse_test", "nse_tfn"])
-    if len(both):
-        notes.append(f"Pastas baseline: the LSTM wins on {int((both['lstm_gain'] > 0).sum())} of {len(both)} wells; "
-                     f"median test NSE {both['nse_test'].median():.3f} (LSTM) against {both['nse_tfn'].median():.3f} "
-                     "(Pastas)")
-    return notes
-
-
 def _stored_models(model_folder, wells, forcing, roles):
     """(LoadedNetwork, wells it has a model for, {well: reason} for the others); refuses a model folder that
     does not match the forcing (``store.LoadedNetwork.check_compatible``)."""
@@ -124,12 +95,15 @@ class TrainingRun:
                 for k in ("kge", "rmse", "bias"):
                     row[f"{k}_test"] = r.get(f"{k}_test", np.nan)
                 row.update({k: r.get(k, np.nan) for k in BASELINE_FIELDS})
+                row.update({k: r.get(k) for k in TUNE_FIELDS})
             else:
                 row = {"well_id": w, "status": f"skipped: {self.skipped.get(w, 'no levels')}", "n_obs": 0}
                 row.update({k: np.nan for k in (*WELL_FIELDS[2:], *BASELINE_FIELDS)})
             rows.append(row)
-        baseline = BASELINE_FIELDS if self.result.config is not None and self.result.config.baseline else ()
-        out = pd.DataFrame(rows, columns=["well_id", *WELL_FIELDS, *baseline])
+        config = self.result.config
+        baseline = BASELINE_FIELDS if config is not None and config.baseline else ()
+        tuned = TUNE_FIELDS if config is not None and config.tune else ()
+        out = pd.DataFrame(rows, columns=["well_id", *WELL_FIELDS, *baseline, *tuned])
         out["n_obs"] = pd.to_numeric(out["n_obs"], errors="coerce").fillna(0).astype("int64")
         return out
 
@@ -184,7 +158,7 @@ def _train(well_ids, wells, levels, forcing, roles, config, level_fields, forcin
     result = training.train_network(records, roles, config, executor=executor, progress=step,
                                     is_canceled=is_canceled, periods=labels, on_simulation=on_simulation)
     _log_skips(log, result.skipped)
-    for note in [*_unscored(result.metrics, records, config), *_baseline_notes(result)]:
+    for note in run_notes(result, records):
         if log:
             log(note)
     # wells refused by validation are part of the run too (the manifest records every well's status)
@@ -246,6 +220,7 @@ def explain(trained, records, roles, config=None, *, calendar=None, period_confi
     keeps no lags (``explanation.network.explain_network``).
     """
     from .explanation.network import explain_network
+    from .explanation import crosscheck
     from .explanation.shares import share_fields
 
     labels = period_labels(records, roles, calendar, period_config, log)
@@ -263,6 +238,9 @@ def explain(trained, records, roles, config=None, *, calendar=None, period_confi
         for msg in ex.messages:
             if log:
                 log(f"well '{w}': {msg}")
+    checked = crosscheck.summary(result.explanations.values())
+    if log and checked:
+        log(checked)
     renamed = {d: f for d, f in share_fields(dict.fromkeys(
         d for ex in result.explanations.values() for d in ex.overall)).items() if f != "sh_" + d}
     if log and renamed:  # a shapefile keeps 10 characters: say which field holds which driver

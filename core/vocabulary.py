@@ -33,6 +33,7 @@ SPLIT_COLOURS = {"train": "#bdbdbd", "val": "#F0E442", "test": "#CC79A7"}
 # the hydrograph: the same colours in the report and the well inspector
 SERIES_COLOURS = {"observed": "#000000", "simulated": "#D55E00", "spread": "#555555", "tfn": "#0072B2"}  # tfn: Pastas
 SCORE_FIELDS = ("nse_train", "nse_val", "nse_test", "kge_test", "rmse_test", "bias_test")  # on each well
+TUNE_FIELDS = ("tuned",)  # with tuning: the settings a well took, or that it kept the run's
 BASELINE_FIELDS = ("nse_tfn", "kge_tfn", "lstm_gain")  # with the Pastas baseline: its test scores, LSTM NSE minus its
 
 # -- the dynamics types ---------------------------------------------------------------------------------------------

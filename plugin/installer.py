@@ -253,7 +253,22 @@ class InstallerDialog(QDialog):
                                      else "macOS wheels are CPU/MPS builds")
         self.cuda_box.toggled.connect(self.update_command)
         form.addRow("", self.cuda_box)
+        have = importlib.util.find_spec("pastas") is not None
+        self.pastas_box = QCheckBox("Also Pastas, the optional classical baseline (BASELINE)"
+                                    + (": installed" if have else ""))
+        self.pastas_box.setToolTip(f"Installs {pip_command.pastas_requirement(numpy_version())}, the release that "
+                                   "fits QGIS's numpy; trainwells and analysewells then fit a Pastas model beside "
+                                   "each LSTM")
+        self.pastas_box.toggled.connect(self.update_command)
+        form.addRow("", self.pastas_box)
         return form
+
+    def chosen_packages(self):
+        """The packages of the command: the list typed, and Pastas when its box is ticked."""
+        packages = self.packages_edit.text().split()
+        if self.pastas_box.isChecked() and "pastas" not in [p.lower() for p in packages]:
+            packages.append("pastas")
+        return packages
 
     def _command_views(self, layout, mono, pip_there):
         """The pip command, and the venv commands where the system Python refuses pip."""
@@ -320,7 +335,7 @@ class InstallerDialog(QDialog):
     # -- command
     def command(self):
         """The argv that Install runs (ValueError when QGIS's Python is unknown)."""
-        packages = self.packages_edit.text().split()
+        packages = self.chosen_packages()
         python = self.python_edit.text().strip() or None
         if python is None:
             raise ValueError("QGIS's Python was not found: type the path of the python executable QGIS runs")
@@ -339,7 +354,7 @@ class InstallerDialog(QDialog):
             self.install_button.setEnabled(ok and not self.blocked)
         if self.needs_venv:
             lines = pip_command.venv_commands(
-                numpy_version(), self.packages_edit.text().split(), python=os.path.join(self.prefix, "bin", "python3"),
+                numpy_version(), self.chosen_packages(), python=os.path.join(self.prefix, "bin", "python3"),
                 python_version=f"{sys.version_info[0]}.{sys.version_info[1]}", cuda=self.cuda_box.isChecked(),
                 torch_version=self.torch_edit.text().strip())
             self.venv_view.setPlainText("\n".join([self.venv_note, *lines]))

@@ -122,6 +122,13 @@ def torch_requirement(platform, torch_version=TORCH_VERSION, cuda=False, cuda_ta
     return f"torch=={torch_version}+cpu", CPU_INDEX
 
 
+def pastas_requirement(numpy_version):
+    """The Pastas release that installs next to this numpy: 1.10/1.11 where numpy is 1.x (Pastas 2 needs numpy
+    2), 2.x where numpy is 2."""
+    major = str(numpy_version or "2").split(".")[0]
+    return "pastas>=1.10,<2" if major.isdigit() and int(major) < 2 else "pastas>=2"
+
+
 def requirements(platform, numpy_version, packages=DEFAULT_PACKAGES, cuda=False,
                  torch_version=TORCH_VERSION, cuda_tag=CUDA_TAG):
     """(list of requirement strings, extra index URL or None). ``numpy`` is always held at ``numpy_version``."""
@@ -136,6 +143,8 @@ def requirements(platform, numpy_version, packages=DEFAULT_PACKAGES, cuda=False,
             reqs.append(req)
         elif low == "sklearn":
             reqs.append("scikit-learn")
+        elif low == "pastas":  # the optional baseline: the release that fits the held numpy
+            reqs.append(pastas_requirement(numpy_version))
         else:
             reqs.append(bare)
     if numpy_version:

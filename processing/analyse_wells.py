@@ -44,6 +44,7 @@ class AnalyseWells(GroundwaterAlgorithm):
         params.add_forcing(self)
         params.add_lstm(self)
         params.add_baseline(self)
+        params.add_tune(self)
         add_explain_params(self)
         params.add_cluster(self)
         self.addParameter(QgsProcessingParameterFeatureSink(

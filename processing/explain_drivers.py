@@ -34,6 +34,11 @@ EXPLAIN_HELP = (
     "(the winner's lead over the runner-up, 0-1), mbr_agree (the share of ensemble members that name the same "
     "winner) and ambiguous (1 or 0)); and optionally the "
     "attribution by lag day for the report.\n\n"
+    "Models trained with BASELINE are checked against their Pastas model, whose contributions are exact: per "
+    "period, tfn_stress (the Pastas stress a driver falls in: recharge for precipitation, evaporation and "
+    "temperature, river, pumping), tfn_share (that stress's share of the Pastas contributions) and tfn_agree (the "
+    "overlap of the two splits, 0-1) on the attribution rows; tfn_agree (mean over the periods) and tfn_differ "
+    "(the periods whose dominant stress differs) on the wells.\n\n"
     "N_SAMPLES is the number of draws behind each period-and-winter mean; DAYS_PER_PERIOD the days explained "
     "per period and winter (0: all); SPAN the test split (default) or every day."
 )

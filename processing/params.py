@@ -176,6 +176,16 @@ def add_baseline(alg):
         defaultValue=False, optional=True))
 
 
+def add_tune(alg):
+    """TUNE and TUNE_TRIALS (advanced, off): a per-well search on the validation part before the ensemble."""
+    alg.addParameter(compat.advanced(QgsProcessingParameterBoolean(
+        "TUNE", alg.tr("Tune each well's settings on its validation part before the ensemble (slower; the test part "
+                       "is never used)"), defaultValue=False, optional=True)))
+    alg.addParameter(compat.advanced(QgsProcessingParameterNumber(
+        "TUNE_TRIALS", alg.tr("Tuning trials per well (the first is the settings above)"), compat.NUMBER_INTEGER, 8,
+        optional=True, minValue=1, maxValue=200)))
+
+
 def add_cluster(alg):
     """DASK_SCHEDULER (advanced): where the wells run; empty is this machine's pool."""
     alg.addParameter(compat.advanced(QgsProcessingParameterString(
@@ -301,6 +311,10 @@ def train_config(alg, parameters, context):
         changes["device"] = DEVICES[alg.parameterAsEnum(parameters, "DEVICE", context)]
     if parameters.get("BASELINE") not in (None, ""):
         changes["baseline"] = alg.parameterAsBoolean(parameters, "BASELINE", context)
+    if parameters.get("TUNE") not in (None, ""):
+        changes["tune"] = alg.parameterAsBoolean(parameters, "TUNE", context)
+    if parameters.get("TUNE_TRIALS") not in (None, ""):
+        changes["tune_trials"] = alg.parameterAsInt(parameters, "TUNE_TRIALS", context)
     for name, key in (("VAL_START", "val_start"), ("TEST_START", "test_start")):
         text = alg.parameterAsString(parameters, name, context).strip()
         if text:

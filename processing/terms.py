@@ -12,6 +12,7 @@ PARAMETERS = {
     "start": "START_DATE", "step_hours": "STEP_HOURS", "preset": "UNITS", "other_how": "OTHER_AGGREGATION",
     "label": "FLUX_LABEL", "method": "INTERPOLATION", "attribution": "ATTRIBUTION",
     "executor": "DASK_SCHEDULER", "baseline": "BASELINE",
+    "tune": "TUNE", "tune_trials": "TUNE_TRIALS",
 }
 _SETTING = re.compile(r"`([A-Za-z_][\w.]*)`")
 

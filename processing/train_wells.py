@@ -26,6 +26,11 @@ TRAIN_HELP = (
     "nse_train, nse_val, nse_test (Nash-Sutcliffe efficiency), kge_test (Kling-Gupta efficiency), rmse_test (m), "
     "bias_test (m, simulated minus observed); the simulation table (well_id, date, observed, simulated, lower, "
     "upper, split, period); and the model folder for explanation and for new forcing (Simulate levels).\n\n"
+    "BASELINE fits the Pastas model of each well beside it (nse_tfn, kge_tfn, lstm_gain, and a tfn column in the "
+    "simulation). TUNE (advanced) first searches each well's lookback, hidden size, dropout, learning rate and "
+    "window on its validation part (TUNE_TRIALS trials, the first being the settings given; the test part is "
+    "never used) and trains the ensemble with what it chose: the tuned field says what, and the model folder "
+    "keeps each well's settings. About 2-3 times the time.\n\n"
     "A well that cannot be trained is skipped and its status says why; the others go on."
 )
 
@@ -75,6 +80,7 @@ class TrainWells(GroundwaterAlgorithm):
         params.add_forcing(self)
         params.add_lstm(self)
         params.add_baseline(self)
+        params.add_tune(self)
         params.add_cluster(self)
         self.add_outputs()
 

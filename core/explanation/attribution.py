@@ -141,8 +141,14 @@ def explain_well(trained, features_df, labels, config: Optional[ExplainConfig] =
     overall, dominant = _overall(pooled, means, attribution, drivers)
     quality = well_quality(acc, pooled, drivers, plan, config.ambiguity_margin)
     _mark_contests(attribution, quality)
+    explanation = WellExplanation(wid, attribution, lags, overall, dominant, quality, messages)
+    baseline = (getattr(trained, "info", None) or {}).get("baseline")
+    if baseline is not None:  # trained with the Pastas baseline: the explanation checked against it
+        from .crosscheck import annotate
+
+        annotate(explanation, (baseline.get("shares") or {}).get(config.span))
     quality["seconds"] = time.perf_counter() - t0
-    return WellExplanation(wid, attribution, lags, overall, dominant, quality, messages)
+    return explanation
 
 
 class _Plan:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..vocabulary import PERIOD_FIELDS, PERIODS, SEASON
+from . import crosscheck
 from .config import WellExplanation
 
 
@@ -104,7 +105,7 @@ def weighted(weights, per_period, n):
 
 
 def wells_table(explanations: Mapping[str, WellExplanation]):
-    """well_id, dom_drv, dom_frz, dom_thw, dom_unf, sh_<driver>..., eg_qual, eg_compl."""
+    """well_id, dom_drv, dom_frz, dom_thw, dom_unf, sh_<driver>..., eg_qual, eg_compl[, tfn_agree, tfn_differ]."""
     rows = []
     fields_of = share_fields(dict.fromkeys(d for e in explanations.values() for d in e.overall))
     for wid, e in explanations.items():
@@ -115,13 +116,15 @@ def wells_table(explanations: Mapping[str, WellExplanation]):
             row[fields_of[d]] = v["share"]
         row["eg_qual"] = e.quality["seed_agreement"].get("overall")
         row["eg_compl"] = e.quality["completeness_error"].get("overall")
+        row.update(crosscheck.wells_fields(e))
         rows.append(row)
     cols = ["well_id", "dom_drv", *PERIOD_FIELDS.values()]
     df = pd.DataFrame(rows)
     if df.empty:
         return pd.DataFrame(columns=cols + ["eg_qual", "eg_compl"])
     shares = [c for c in df.columns if c.startswith("sh_")]
-    return df[cols + shares + ["eg_qual", "eg_compl"]]
+    checked = [c for c in crosscheck.WELL_FIELDS if c in df.columns]
+    return df[cols + shares + ["eg_qual", "eg_compl", *checked]]
 
 
 def seed_agreement(a: WellExplanation, b: WellExplanation):

@@ -29,6 +29,9 @@ class TrainConfig(Settings):
     features: keyword arguments of ``features.FeatureConfig``.
     baseline: also fit the Pastas transfer-function-noise model of each well on the same split and drivers
     (``tfn``; needs the optional package pastas).
+    tune: before the ensemble, search each well's lookback, hidden, dropout, learning_rate and window on its
+    validation part (``tuning``; ``tune_trials`` trials, the first being these settings); the chosen settings are
+    that well's, and the model folder keeps them per well.
     """
 
     lookback: int = 365
@@ -53,6 +56,8 @@ class TrainConfig(Settings):
     min_train_obs: int = 20
     features: dict = field(default_factory=dict)
     baseline: bool = False
+    tune: bool = False
+    tune_trials: int = 8
 
     def __post_init__(self):
         for name in ("test_start", "val_start"):
@@ -88,6 +93,7 @@ class TrainConfig(Settings):
             ("window", self.window >= 1, "must be at least 1 day"),
             ("batch_size", self.batch_size >= 1, "must be at least 1"),
             ("ensemble", self.ensemble >= 1, "must be at least 1"),
+            ("tune_trials", self.tune_trials >= 1, "must be at least 1 (the first trial is the run's settings)"),
             ("learning_rate", self.learning_rate > 0, "must be positive"),
             ("dropout", 0 <= self.dropout < 1, "must be in [0, 1)"),
             ("train_frac", 0 < self.train_frac <= 1, "must be in (0, 1]"),

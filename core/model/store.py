@@ -3,7 +3,7 @@
 Layout::
 
     <folder>/manifest.json         format version, config, roles, features, scalers, splits, seeds, versions,
-                                   metrics and status per well (UTF-8 JSON)
+                                   metrics, status and (with ``tune``) its own settings per well (UTF-8 JSON)
     <folder>/weights/w0000_m0.pt   torch.save(state_dict) of well 0, member 0 (the manifest maps well IDs to
                                    indices, so any well ID works: accents, slashes, spaces)
 
@@ -105,6 +105,7 @@ def _well_entry(index, tw):
         "splits": {k: [v[0], v[1]] for k, v in tw.splits.items()},
         "seeds": tw.info.get("seeds"),
         "epochs": tw.info.get("epochs"),
+        "tuned": (tw.info.get("tuning") or {}).get("chosen"),  # this well's own settings where TUNE chose them
         "info": tw.info,
         "model": tw.members[0].spec() if tw.members else None,
         "members": [weight_file(index, k) for k in range(len(tw.members))],
@@ -328,8 +329,9 @@ def load_network(folder):
         if not members:
             raise ModelFolderError(f"the manifest of '{folder}' lists no weights for well '{w}'. Fix: train anew")
         splits = {k: (pd.Timestamp(v[0]), pd.Timestamp(v[1])) for k, v in entry["splits"].items()}
+        own = config.replace(**entry["tuned"]) if entry.get("tuned") else config
         trained[w] = TrainedWell(w, members, entry["feature_names"], entry.get("feature_drivers") or {},
-                                 entry["scalers"], splits, config, metrics=_nan(entry.get("metrics") or {}),
+                                 entry["scalers"], splits, own, metrics=_nan(entry.get("metrics") or {}),
                                  period_metrics=_nan(entry.get("period_metrics") or {}),
                                  status=entry.get("status", "ok"), info=entry.get("info") or {},
                                  n_obs=entry.get("n_obs"))

@@ -91,7 +91,8 @@ def build_model(ps, record, roles, calib_end, feature_config):
 def fit_well(record, roles, boundaries, feature_config, lookback=0):
     """Calibrate the baseline of one well on its training and validation parts (``boundaries``: the LSTM's
     ``split_dates``) and simulate its whole record after the first ``lookback`` days (the LSTM's warm-up, so that
-    both are scored on the same days). Returns a Series of simulated levels indexed by date; WellInputError when
+    both are scored on the same days). Returns (simulated levels, the contribution of each stress model: a
+    DataFrame with a column per stress, recharge, river, pumping), both indexed by date; WellInputError when
     Pastas cannot fit the well."""
     ps = require_pastas()
     calib_end = pd.Timestamp(boundaries["test_start"]) - pd.Timedelta(days=1)
@@ -105,6 +106,8 @@ def fit_well(record, roles, boundaries, feature_config, lookback=0):
                 ml.solve(tmin=start, tmax=calib_end, report=False, initial=False)
             dates = record.frame.index[lookback:]
             sim = ml.simulate(tmin=dates[0], tmax=dates[-1])
+            contributions = pd.DataFrame({name: ml.get_contribution(name, tmin=dates[0], tmax=dates[-1])
+                                          for name in ml.stressmodels}).reindex(dates)
     except Exception as exc:  # Pastas' own words: a singular fit, a stress that does not cover the heads, ...
         raise WellInputError(f"the Pastas baseline could not be fitted ({type(exc).__name__}: {str(exc)[:200]})",
                              well=record.well_id, field="level", fix="check this well's drivers, or leave "
@@ -113,4 +116,29 @@ def fit_well(record, roles, boundaries, feature_config, lookback=0):
     if not np.isfinite(sim.to_numpy(float)).all():
         raise WellInputError("the Pastas baseline simulates NaN", well=record.well_id, field="level",
                              fix="check this well's drivers for gaps, or leave `baseline` off")
-    return sim
+    return sim, contributions
+
+
+def contribution_shares(contributions, split, period):
+    """Each stress's share of the TFN's variation per span ('test', 'all') and period: the mean absolute
+    deviation of its contribution from its mean over the calibration days (what the head would be without that
+    stress varying, as expected gradients measure from a baseline), over the period's days, normalised over the
+    stresses. ``split`` / ``period``: labels aligned with ``contributions``. {span: {period: {stress: share}}}."""
+    split = np.asarray(split)
+    period = np.asarray(period)
+    values = contributions.to_numpy(float)
+    calib = (split != "test") & np.isfinite(values).all(axis=1)
+    if not calib.any():
+        return {}
+    deviation = np.abs(values - values[calib].mean(axis=0))
+    out = {}
+    for span, in_span in (("test", split == "test"), ("all", np.ones(len(split), bool))):
+        per = {}
+        for p in pd.unique(period[in_span]):
+            rows = in_span & (period == p) & np.isfinite(deviation).all(axis=1)
+            total = deviation[rows].mean(axis=0).sum() if rows.any() else 0.0
+            if total > 0:
+                per[str(p)] = {name: round(float(v / total), 6) for name, v in
+                               zip(contributions.columns, deviation[rows].mean(axis=0))}
+        out[span] = per
+    return out

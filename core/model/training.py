@@ -4,6 +4,8 @@ How one well is trained (``train_well``):
 
 1. Derived features (``features.derive_features``) from the well's clean daily frame; a chronological split
    (``splits``); mean/std scalers fit on the training part only (a std of 0 becomes 1).
+   With ``tune``, a seeded search of the well's own settings on its validation part first (``tuning``; the test
+   levels are taken out before it starts).
 2. ``ensemble`` members with seeds ``seed + k`` fit on long windows with early stopping (``fitting``), then
    (``refit``) a fresh fit from the same initial weights on train + validation for the epochs early stopping chose.
 3. The members' simulation of the whole record and its scores per split and period (``trained.TrainedWell``).
@@ -72,9 +74,15 @@ def train_well(record, config, roles, progress=None, is_canceled=None, periods=N
     tw = TrainedWell(record.well_id, [], prep["feature_names"], prep["feature_drivers"], prep["scalers"],
                      split_spans(prep["splits"]), config)
     device = resolve_device(config.device)
+    tuning = None
+    if config.tune:
+        tuning, progress = _tune(tw, prep, config, device, progress, is_canceled)
+        config = tw.config = config.replace(**tuning["chosen"])
     x, y, train_mask, val_mask = _tensors(tw, prep, config, record.well_id, device)
     tw.members, tw.info = _fit_ensemble(x, y, train_mask, val_mask, config, device, record.well_id, progress,
                                         is_canceled)
+    if tuning is not None:
+        tw.info["tuning"] = tuning
     _score(tw, prep, periods, config.lookback)
     if config.baseline:
         _baseline(tw, record, roles, prep["splits"], config)
@@ -83,6 +91,21 @@ def train_well(record, config, roles, progress=None, is_canceled=None, periods=N
     if progress is not None:
         progress(1.0, f"well {record.well_id}: done")
     return tw
+
+
+def _tune(tw, prep, config, device, progress, is_canceled):
+    """The tuning trials of the well on its blinded arrays (no test levels), as the first half of its progress;
+    returns the tuning record and the progress callback for the rest."""
+    from .tuning import blind, tune_well
+
+    seen = blind(prep)
+
+    def part(lo):
+        return None if progress is None else (lambda f, msg: progress(lo + 0.5 * f, msg))
+
+    tuning = tune_well(lambda cfg: _tensors(tw, seen, cfg, tw.well_id, device), config, tw.well_id, device,
+                       is_canceled, part(0.0))
+    return tuning, part(0.5)
 
 
 def _tensors(tw, prep, config, well_id, device):
@@ -164,13 +187,17 @@ def _baseline(tw, record, roles, splits, config):
     from . import tfn
 
     try:
-        sim = tfn.fit_well(record, roles, splits, config.feature_config(), config.lookback)
+        sim, contributions = tfn.fit_well(record, roles, splits, config.feature_config(), config.lookback)
     except InputError as exc:  # also a (cluster) worker without pastas: the LSTM stays, the reason is logged
         tw.info["baseline"] = {"pastas": tfn.pastas_version(), "problem": getattr(exc, "problem", str(exc))}
         return
     tw.simulation["tfn"] = sim.reindex(pd.DatetimeIndex(tw.simulation["date"])).to_numpy(float)
     scores = _split_metrics(tw.simulation.assign(simulated=tw.simulation["tfn"]))
     tw.info["baseline"] = {"pastas": tfn.pastas_version(), "metrics": scores}
+    if "period" in tw.simulation:  # each stress's share per period, for the explanation's cross-check
+        dates = pd.DatetimeIndex(tw.simulation["date"])
+        tw.info["baseline"]["shares"] = tfn.contribution_shares(contributions.reindex(dates),
+                                                                tw.simulation["split"], tw.simulation["period"])
 
 
 @dataclass
@@ -214,6 +241,10 @@ def _metrics_row(well_id, tw=None, reason=None, n_obs=None):
         row["nse_tfn"], row["kge_tfn"] = test.get("nse", np.nan), test.get("kge", np.nan)
         row["lstm_gain"] = row["nse_test"] - row["nse_tfn"]
         row["tfn_problem"] = tw.info["baseline"].get("problem")
+    if tw is not None and "tuning" in tw.info:
+        from .tuning import describe
+
+        row["tuned"] = describe(tw.info["tuning"])
     if tw is not None:
         for s, per in tw.period_metrics.items():
             for p, vals in per.items():

@@ -12,11 +12,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Canceled, InputError
+from ..explanation import crosscheck
 from ..vocabulary import BASELINE_FIELDS, DOMINANT_FIELDS, PERIODS, SCORE_FIELDS, SEASON, TYPE_VALUES
 from .figures import network_figure, type_colour, type_label, well_figure
 from .html import CSS, JS, duration, esc, fmt, img, is_missing, kv, versions, write_atomic
 
 MAX_WELL_FIGURES = 500  # wells drawn in one report: beyond, a report of thousands of wells would not open
+CROSSCHECK_FIELDS = crosscheck.WELL_FIELDS  # with the Pastas baseline: the explanation checked against it
 METRIC_COLUMNS = ("n_obs", *SCORE_FIELDS, *BASELINE_FIELDS)  # the last three with the Pastas baseline only
 
 
@@ -71,12 +73,13 @@ def _slug(i):
 def _wells_table(wells, anchors, skipped):
     share_cols = [c for c in wells.columns if str(c).startswith("sh_")]
     cols = ["well_id", "status", "dyn_type", "dyn_conf"] + [c for c in METRIC_COLUMNS] + list(DOMINANT_FIELDS) \
-        + share_cols + ["eg_qual"]
+        + share_cols + ["eg_qual", *CROSSCHECK_FIELDS]
     cols = [c for c in cols if c in wells.columns or c in ("well_id",)]
     head_names = {"well_id": "well", "dyn_type": "dynamics type", "dyn_conf": "confidence", "dom_drv": "dominant",
                   "dom_frz": "dom. freezing", "dom_thw": "dom. thawing", "dom_unf": "dom. unfrozen",
                   "n_obs": "observations", "eg_qual": "EG check", "nse_tfn": "NSE Pastas", "kge_tfn": "KGE Pastas",
-                  "lstm_gain": "LSTM \u2212 Pastas"}
+                  "lstm_gain": "LSTM \u2212 Pastas", "tfn_agree": "EG\u2013Pastas agreement",
+                  "tfn_differ": "dominant differs from Pastas in"}
     head = "".join(f"<th>{esc(head_names.get(c, c))}</th>" for c in cols)
     body = []
     for _, row in wells.iterrows():
@@ -217,6 +220,13 @@ def _summary(tables):
             text += (f" Beside the Pastas model of each well (the same split and drivers): the LSTM wins on "
                      f"{int((both['lstm_gain'] > 0).sum())} of {len(both)} wells, median test NSE "
                      f"{float(both['nse_test'].median()):.2f} against {float(both['nse_tfn'].median()):.2f}.")
+    if "tfn_differ" in wells.columns:
+        checked = wells[pd.to_numeric(wells["tfn_agree"], errors="coerce").notna()]
+        if len(checked):
+            same = int((checked["tfn_differ"].fillna("").astype(str) == "").sum())
+            text += (f" The explanation names the same dominant stress as the Pastas contributions in every period "
+                     f"on {same} of {len(checked)} wells (median agreement "
+                     f"{float(pd.to_numeric(checked['tfn_agree']).median()):.2f}).")
     return text
 
 
@@ -267,6 +277,9 @@ def _wells_section(tables, max_well_figures, progress, is_canceled):
         contests = _contests(tables.attrs.get(wid))
         if contests:
             parts.append(f'<p class="contest">{esc(contests)}</p>')
+        checked = _crosscheck_line(tables.attrs.get(wid))
+        if checked:
+            parts.append(f'<p class="contest">{esc(checked)}</p>')
         if wid in tables.reasons:
             parts.append(f'<p class="skip">Skipped: {esc(tables.reasons[wid])}</p>')
         g = tables.sims.get(wid)
@@ -310,6 +323,25 @@ def _contests(attr):
         else:
             parts.append(f"{period}: {ranked[0]} ({lead}{vote})")
     return "Dominant driver per period: " + "; ".join(parts) + "." if parts else ""
+
+
+def _crosscheck_line(attr):
+    """The explanation beside the Pastas contributions, per period (the attribution table's tfn_* columns)."""
+    if attr is None or "tfn_share" not in attr.columns:
+        return ""
+    parts = []
+    for period in PERIODS:
+        g = attr[attr["period"].astype(str) == period]
+        tfn = {str(k): float(v) for k, v in zip(g["tfn_stress"], pd.to_numeric(g["tfn_share"], errors="coerce"))
+               if k and isinstance(k, str) and np.isfinite(v)}
+        result = crosscheck.compare(dict(zip(g["driver"].astype(str), pd.to_numeric(g["share"], errors="coerce"))), tfn)
+        if result is None:
+            continue
+        agreement, eg, ps = result
+        said = f"both {eg}" if eg == ps else f"EG {eg}, Pastas {ps}: they differ"
+        parts.append(f"{period}: {said} (agreement {agreement:.2f})")
+    return ("Dominant stress, expected gradients against the Pastas contributions: " + "; ".join(parts) + "."
+            if parts else "")
 
 
 def _run_section(run_info, reasons):

@@ -77,3 +77,61 @@ def test_the_report_shows_both_models(first, tmp_path, artifacts_dir):
     png = figures.well_figure(well, sim[sim["well_id"] == well])
     (artifacts_dir / "hydrograph_with_pastas.png").write_bytes(png)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_tfn_contribution_shares_split_each_period(first):
+    run, _ = first
+    for tw in run.result.trained.values():
+        shares = tw.info["baseline"]["shares"]
+        assert set(shares) == {"test", "all"}
+        for span, per in shares.items():
+            assert per and set(per) <= {"freezing", "thawing", "unfrozen"}
+            for split in per.values():
+                assert set(split) == {"recharge", "river", "pumping"}  # the stresses the network has
+                assert sum(split.values()) == pytest.approx(1.0, abs=1e-5) and min(split.values()) >= 0
+
+
+def test_compare_measures_the_overlap_of_two_splits():
+    from groundwater_lstm.core.explanation.crosscheck import compare
+
+    same = compare({"precip": 0.3, "pet": 0.2, "river": 0.5, "season": 0.4}, {"recharge": 0.5, "river": 0.5})
+    assert same[0] == pytest.approx(1.0) and same[2] in ("recharge", "river")
+    apart = compare({"pumping": 1.0}, {"recharge": 0.7, "river": 0.3})
+    assert apart == (pytest.approx(0.0), "pumping", "recharge")
+    # a driver the TFN has no stress for (an OTHER_FIELDS column) is left out, the rest renormalised
+    part = compare({"precip": 0.2, "humidity": 0.6, "river": 0.2}, {"recharge": 0.5, "river": 0.5})
+    assert part[0] == pytest.approx(1.0)
+    assert compare({"precip": 0.5}, {}) is None
+    # EG's dominant stress is its dominant driver's: the river leads though the recharge drivers sum to more
+    river_led = compare({"precip": 0.2, "temp": 0.15, "pet": 0.15, "river": 0.35}, {"recharge": 0.3, "river": 0.7})
+    assert river_led[1:] == ("river", "river")
+
+
+def test_the_explanation_is_checked_against_the_tfn(network, first, tmp_path):
+    from groundwater_lstm.core.outputs import report
+
+    run, _ = first
+    lines = []
+    ex = core.explain(run.result.trained, run.records, ROLES, core.ExplainConfig(n_samples=8, days_per_period=8),
+                      executor=SerialExecutor(), log=lines.append)
+    att = ex.attribution
+    assert {"tfn_stress", "tfn_share", "tfn_agree"} <= set(att.columns)
+    assert dict(zip(att["driver"], att["tfn_stress"])) == {"precip": "recharge", "temp": "recharge",
+                                                            "pet": "recharge", "river": "river",
+                                                            "pumping": "pumping", "season": ""}
+    checked = att.dropna(subset=["tfn_agree"])
+    assert len(checked) and checked["tfn_agree"].between(0, 1).all()
+    wells = ex.wells
+    assert wells["tfn_agree"].between(0, 1).all()
+    for _, row in wells.iterrows():  # the flag names exactly the periods whose dominant stress differs
+        q = ex.explanations[row["well_id"]].quality["tfn"]
+        differ = [p for p in q["agreement"] if q["eg_dominant"][p] != q["tfn_dominant"][p]]
+        assert row["tfn_differ"] == ",".join(differ)
+    assert any(line.startswith("EG-TFN cross-check, wells whose dominant stress agrees") for line in lines), lines
+    path = tmp_path / "report.html"
+    fields = run.wells_fields().merge(wells, on="well_id")
+    report.write_report(path, fields, run.simulation(), att)
+    html = path.read_text(encoding="utf-8")
+    assert "<th>EG\u2013Pastas agreement</th>" in html
+    assert "expected gradients against the Pastas contributions" in html
+    assert "names the same dominant stress as the Pastas contributions" in html

@@ -67,6 +67,11 @@ def test_dialog_shows_the_command_for_the_missing_packages(make_dialog, tmp_path
     assert not dlg.cuda_box.isEnabled()  # no GPU: CPU wheels only
     assert not dlg.venv_box.isVisibleTo(dlg)
     assert dlg.install_button.isEnabled()
+    assert not dlg.pastas_box.isChecked() and not any(c.startswith("pastas") for c in cmd)  # an extra: opt in
+    dlg.pastas_box.setChecked(True)
+    want = pc.pastas_requirement(numpy.__version__)
+    assert want in dlg.command() and want in dlg.command_view.toPlainText()
+    dlg.pastas_box.setChecked(False)
     dlg.python_edit.setText("")
     assert not dlg.install_button.isEnabled() and "not found" in dlg.command_view.toPlainText()
 
@@ -93,6 +98,8 @@ def test_debian_system_qgis_shows_the_venv_commands(make_dialog, tmp_path, artif
     assert "PYTHONPATH=" in text
     # pip --target is not refused by PEP 668: Install stays possible where this Python has pip
     assert dlg.install_button.isEnabled() == (importlib.util.find_spec("pip") is not None)
+    dlg.pastas_box.setChecked(True)
+    assert pc.pastas_requirement(numpy.__version__) in dlg.venv_view.toPlainText()
     dlg.show()
     QApplication.processEvents()
     shot = artifacts_dir / "installer_dialog.png"

@@ -99,6 +99,13 @@ def test_numpy_is_held_never_upgraded():
     assert not any(c.startswith("torch") for c in cmd) and "--extra-index-url" not in cmd
 
 
+def test_pastas_release_fits_the_held_numpy():
+    one = pc.pip_command("linux", "/x", "/t", "1.24.2", ["pastas"], python="/x/bin/python3")
+    two = pc.pip_command("win32", "C:/Q", "t", "2.1.3", ["captum", "pastas"], python="C:/Q/python.exe")
+    assert one[-2:] == ["pastas>=1.10,<2", "numpy==1.24.2"]
+    assert two[-3:] == ["captum", "pastas>=2", "numpy==2.1.3"]
+
+
 def test_numpy_local_version_label_is_dropped():
     cmd = pc.pip_command("win32", "C:/Q/apps/Python312", "t", "1.26.4+mkl", ["pandas"], python="C:/Q/python.exe")
     assert cmd[-1] == "numpy==1.26.4"

@@ -94,6 +94,36 @@ def test_baseline_writes_the_pastas_scores_beside_the_lstm(run_alg, sample, tmp_
     for nse, nse_tfn, kge_tfn, gain in wells:
         assert math.isfinite(nse_tfn) and math.isfinite(kge_tfn) and gain == pytest.approx(nse - nse_tfn)
     assert tfn[0] == tfn[1] > 0  # the Pastas simulation on every simulated day
+    # the explanation of that model folder is checked against the Pastas contributions
+    run_alg("explaindrivers", {"WELLS": sample["WELLS"], "MODEL_FOLDER": str(tmp_path / "m"),
+                               "FORCING": sample["FORCING"], "N_SAMPLES": 8, "DAYS_PER_PERIOD": 5,
+                               "OUTPUT": f"ogr:dbname='{out}' table=explained (geom)",
+                               "ATTRIBUTION": f"ogr:dbname='{out}' table=attribution"})
+    with sqlite3.connect(out) as con:
+        agree = con.execute("select tfn_agree, tfn_differ from explained").fetchall()
+        rows = con.execute("select driver, tfn_stress, tfn_share, tfn_agree from attribution").fetchall()
+    assert len(agree) == 3 and all(0 <= a <= 1 and isinstance(d, str) for a, d in agree), agree
+    assert {(d, s) for d, s, _, _ in rows} >= {("precip", "recharge"), ("river", "river"), ("pumping", "pumping")}
+    assert any(share is not None and 0 <= share <= 1 for _, _, share, _ in rows)
+
+
+def test_tune_chooses_each_wells_settings_and_keeps_them(run_alg, sample, tmp_path):
+    out = tmp_path / "out.gpkg"
+    folder = tmp_path / "m"
+    run_alg("trainwells", {**sample, **TINY, "ENSEMBLE": 1, "TUNE": True, "TUNE_TRIALS": 2,
+                           "OUTPUT": f"ogr:dbname='{out}' table=wells (geom)", "SIMULATION": "memory:",
+                           "MODEL_FOLDER": str(folder)})
+    with sqlite3.connect(out) as con:
+        tuned = dict(con.execute("select well_id, tuned from wells").fetchall())
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["config"]["tune"] is True and manifest["config"]["tune_trials"] == 2
+    assert len(tuned) == 3
+    for w, entry in manifest["wells"].items():
+        trials = entry["info"]["tuning"]["trials"]
+        assert len(trials) == 2 and trials[0]["lookback"] == TINY["LOOKBACK"]
+        assert set(entry["tuned"]) == {"lookback", "hidden", "dropout", "learning_rate", "window"}
+        kept = entry["info"]["tuning"]["chosen_trial"] == 0
+        assert tuned[w].startswith("kept the run's settings") == kept, tuned[w]
 
 
 def test_baseline_without_pastas_is_refused_naming_the_fix(run_alg, sample, tmp_path, monkeypatch):
