@@ -30,7 +30,7 @@ TRAIN_HELP = (
     "simulation). TUNE (advanced) first searches each well's lookback, hidden size, dropout, learning rate and "
     "window on its validation part (TUNE_TRIALS trials, the first being the settings given; the test part is "
     "never used) and trains the ensemble with what it chose: the tuned field says what, and the model folder "
-    "keeps each well's settings. About 2-3 times the time.\n\n"
+    "keeps each well's settings. About 3 times the time (3.15x on the Swiss wells), and it did not gain there.\n\n"
     "A well that cannot be trained is skipped and its status says why; the others go on."
 )
 
