@@ -6,7 +6,7 @@ the snow bucket) temperature into one recharge series, so the comparison is per 
 well and period: the EG share of a stress is the sum of its drivers' shares, renormalised over the drivers the
 TFN has (other drivers and the season left out); the TFN share is that stress's share of the variation of its
 contributions (``tfn.contribution_shares``). Agreement is the overlap of the two splits, 1 - 1/2 sum |EG - TFN|
-(1: the same split, 0: disjoint), and the dominant stress of each is compared (EG's: the stress of its dominant
+(1: the same split, 0: disjoint), and the dominant stress of each is compared (EG's: the stress of its leading
 driver). The TFN shares are taken when the well is trained, over the periods of that run's calendar and over the
 explanation's span (``ExplainConfig.span``).
 """
@@ -17,15 +17,14 @@ import numpy as np
 from ..vocabulary import PERIODS
 
 TFN_STRESS = {"precip": "recharge", "pet": "recharge", "temp": "recharge", "river": "river", "pumping": "pumping"}
-COLUMNS = ["tfn_stress", "tfn_share", "tfn_agree"]  # added to the attribution table of a run with the baseline
 WELL_FIELDS = ("tfn_agree", "tfn_differ")
 
 
 def compare(eg_shares, tfn_shares):
     """(agreement, EG's dominant stress, TFN's dominant stress) of one period; None where either is empty.
-    eg_shares: driver -> share; tfn_shares: stress -> share. EG's dominant stress is that of its dominant
-    driver (the one the map names): the summed recharge drivers would outweigh a river that leads them one by
-    one."""
+    eg_shares: driver -> share; tfn_shares: stress -> share. EG's dominant stress is that of its leading driver
+    among those the TFN has (the map's dominant driver unless an other driver leads): the summed recharge drivers
+    would outweigh a river that leads them one by one."""
     eg, lead = {}, (-np.inf, None)
     for driver, share in eg_shares.items():
         stress = TFN_STRESS.get(driver)
@@ -43,8 +42,8 @@ def compare(eg_shares, tfn_shares):
 
 
 def annotate(explanation, tfn_period_shares):
-    """Add the cross-check to one ``WellExplanation``: the COLUMNS on its attribution rows (NaN where Pastas
-    had nothing for the period) and ``quality['tfn']`` = {agreement, eg_dominant, tfn_dominant: period -> ...,
+    """Add the cross-check to one ``WellExplanation``: tfn_stress, tfn_share and tfn_agree on its attribution rows
+    (NaN where Pastas had nothing for the period) and ``quality['tfn']`` = {agreement, eg_dominant, tfn_dominant: period -> ...,
     'differ': the periods whose dominant stress differs}."""
     att = explanation.attribution
     att["tfn_stress"] = [TFN_STRESS.get(d, "") for d in att["driver"]]

@@ -329,7 +329,12 @@ def load_network(folder):
         if not members:
             raise ModelFolderError(f"the manifest of '{folder}' lists no weights for well '{w}'. Fix: train anew")
         splits = {k: (pd.Timestamp(v[0]), pd.Timestamp(v[1])) for k, v in entry["splits"].items()}
-        own = config.replace(**entry["tuned"]) if entry.get("tuned") else config
+        try:
+            own = config.replace(**entry["tuned"]) if entry.get("tuned") else config
+        except InputError as exc:  # a tuned setting this version does not know: a newer plugin's folder
+            raise ModelFolderError(f"the model folder '{folder}' has settings for well '{w}' that this plugin cannot "
+                                   f"use ({exc.problem}). Fix: train the wells again with this plugin, or update "
+                                   "the plugin") from None
         trained[w] = TrainedWell(w, members, entry["feature_names"], entry.get("feature_drivers") or {},
                                  entry["scalers"], splits, own, metrics=_nan(entry.get("metrics") or {}),
                                  period_metrics=_nan(entry.get("period_metrics") or {}),

@@ -107,3 +107,16 @@ def test_without_a_validation_part_the_runs_settings_are_kept(network):
     assert TrainConfig().tune is False and TrainConfig().tune_trials == 8
     with pytest.raises(core.InputError, match="tune_trials"):
         TrainConfig(tune_trials=0)
+
+
+def test_a_tuned_setting_this_plugin_does_not_know_is_refused_naming_the_well(first, tmp_path):
+    import json
+
+    run, _ = first
+    folder = store.save_network(tmp_path / "models", run.result, ROLES, run.result.config)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    well = next(iter(manifest["wells"]))
+    manifest["wells"][well]["tuned"]["layers"] = 3  # as a newer plugin might tune
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(core.ModelFolderError, match=rf"well '{well}'.*layers.*Fix: train the wells again"):
+        store.load_network(folder)
