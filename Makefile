@@ -17,18 +17,19 @@ PY_PKGS      := torch==2.13.0 captum pandas scikit-learn "dask[distributed]" "pa
 DEMO_DIR     ?= demo_output
 BENCH_ARGS   ?=
 PYTEST_ARGS  ?=
-ZIP_EXCLUDE  := pytest.ini tests benchmarks build dist docs scripts .ci .venv .venv-pastas .git demo_output test_artifacts bench_output Makefile
+ZIP_EXCLUDE  := pytest.ini tests benchmarks build dist docs scripts .ci .venv .venv-latest .git demo_output test_artifacts bench_output Makefile
 
-.PHONY: help setup qgis venv link demo test test-core test-qgis340 test-qgis344 bench bench-pastas install zip clean
+.PHONY: help setup qgis venv link demo test test-core test-core-latest test-qgis340 test-qgis344 bench bench-pastas install zip clean
 
 help:
 	@echo "make setup    install QGIS (apt, when root), the venv with torch/captum, link the plugin"
 	@echo "make demo     the main job on the built-in sample data, headless (qgis_process)"
 	@echo "make test     every test tier (core, processing, headless qgis_process)"
+	@echo "make test-core-latest  the core's tests on the newest numpy, pandas and Pastas 2 (what QGIS 4 users get)"
 	@echo "make test-qgis340  the whole suite on QGIS 3.40 LTR (Debian trixie chroot under build/, as root)"
 	@echo "make test-qgis344  the whole suite on QGIS 3.44 LTR (Debian sid chroot), plugin deprecations as errors"
 	@echo "make bench    speed and skill figures, one JSON object per line"
-	@echo "make bench-pastas  the classical baseline (Pastas) on the Swiss wells, in its own venv"
+	@echo "make bench-pastas  the classical baseline (Pastas 2) on the Swiss wells, in the newest-releases venv"
 	@echo "make install  link the plugin into your QGIS profile and enable it"
 	@echo "make zip      dist/groundwater_lstm.zip, installable from QGIS's plugin manager"
 
@@ -88,12 +89,22 @@ test-qgis344: link
 bench: setup
 	@scripts/with_qgis_env.sh $(PY) -m benchmarks $(BENCH_ARGS)
 
-# Pastas needs numpy 2, which the QGIS venv must not have: its own venv, without the system packages.
-PASTAS_VENV ?= .venv-pastas
-bench-pastas:
-	@[ -x $(PASTAS_VENV)/bin/python ] || $(SYS_PYTHON) -m venv $(PASTAS_VENV)
-	@$(PASTAS_VENV)/bin/python -m pip install -q --disable-pip-version-check pastas==2.0.0 tqdm
-	@$(PASTAS_VENV)/bin/python -m benchmarks.pastas_swiss
+# The newest releases, without QGIS: numpy 2, pandas 3 and Pastas 2, what the installer gives a QGIS 4 user whose
+# Python has none of them. The QGIS venv must not have them (a numpy 2 there breaks the system GDAL bindings).
+LATEST_VENV ?= .venv-latest
+LATEST_PKGS := torch==2.13.0 captum "numpy>=2,<3" "pandas>=3,<4" scikit-learn "pastas==2.0.0" tqdm pytest
+$(LATEST_VENV)/.installed: Makefile
+	[ -x $(LATEST_VENV)/bin/python ] || $(SYS_PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/python -m pip install -q --disable-pip-version-check $(LATEST_PKGS)
+	$(LATEST_VENV)/bin/python -c "import numpy, pandas, pastas; print('latest venv ok: numpy', numpy.__version__, \
+	  'pandas', pandas.__version__, 'pastas', pastas.__version__)"
+	touch $@
+
+test-core-latest: $(LATEST_VENV)/.installed link
+	$(LATEST_VENV)/bin/python -P -m pytest tests/core $(PYTEST_ARGS)
+
+bench-pastas: $(LATEST_VENV)/.installed link
+	@$(LATEST_VENV)/bin/python -m benchmarks.pastas_swiss
 
 # The one target that writes into the user's real QGIS profile.
 install: link
@@ -115,4 +126,4 @@ zip:
 clean:
 	@if findmnt -rn -o TARGET | grep -qF "$$(pwd)/build/"; then \
 	  echo "Something is still mounted under build/ (findmnt | grep build): unmount it first."; exit 1; fi
-	rm -rf build dist $(DEMO_DIR) test_artifacts bench_output $(PASTAS_VENV)
+	rm -rf build dist $(DEMO_DIR) test_artifacts bench_output $(LATEST_VENV)

@@ -1,8 +1,10 @@
 """The classical baseline: Pastas (Collenteur et al. 2019) on the Swiss wells, same split as case ``swiss``.
 
-Not one of ``make bench``'s cases: Pastas needs a newer numpy than QGIS ships, so ``make bench-pastas`` runs
-this module in its own virtual environment (``.venv-pastas``): ``python -m benchmarks.pastas_swiss``.
-Prints one JSON line per model structure (``pastas_flex``, ``pastas_linear``) with the keys of the other cases.
+Not one of ``make bench``'s cases: Pastas 2 needs a newer numpy than QGIS 3.22 ships, so ``make bench-pastas`` runs
+this module in the newest-releases venv (``.venv-latest``): ``python -m benchmarks.pastas_swiss``.
+Prints one JSON line per model structure (``pastas_flex``, ``pastas_linear``) with the keys of the other cases, and
+a third, ``pastas_plugin_inputs``: the plugin's own baseline code (``core.model.tfn``) on the records the LSTMs
+train on, so that case ``swiss_baseline`` (QGIS's Pastas 1.x) and this venv's Pastas 2 differ by the release only.
 
 Per well: head ~ constant + recharge (precipitation, the derived Oudin evaporation; Gamma response) + river stage
 (Exponential response) where the well has a river series. ``flex``: the non-linear FlexModel recharge with its
@@ -72,6 +74,37 @@ def fit_well(ps, name, heads, precip, evap, temp, river, structure):
     return _nse(test, ml.simulate(tmin=datasets.SWISS_TEST_START, tmax=datasets.SWISS_TEST_END))
 
 
+def run_plugin_inputs(data):
+    """The plugin's baseline (``core.model.tfn.fit_well``) on the LSTM's records and split: what case
+    ``swiss_baseline`` fits, here under this venv's Pastas. Its records start where every driver does (for river
+    wells, the river) and the stresses before are Pastas' fill, where the standalone fit above reads the whole
+    precipitation history (and calibrates from its first river day): on Massongex and Worben the two differ by more
+    than 0.5 of test NSE, while their medians agree within 0.01."""
+    from .common import ensure_importable
+
+    ensure_importable()
+    from groundwater_lstm.core.model import tfn
+    from groundwater_lstm.core.model.config import TrainConfig
+    from groundwater_lstm.core.model.splits import split_dates
+
+    cfg = TrainConfig().replace(test_start=datasets.SWISS_TEST_START, val_start=None)
+    nse, failed, t0 = {}, {}, time.perf_counter()
+    for roles, records, skipped in datasets.swiss_groups(data, cfg.lookback):
+        failed.update({w: str(why) for w, why in skipped.items()})
+        for well, record in records.items():
+            level = record.frame["level"]
+            bounds = split_dates(level.dropna().index, cfg)
+            try:
+                sim, _ = tfn.fit_well(record, roles, bounds, cfg.feature_config(), cfg.lookback)
+            except Exception as exc:  # a well Pastas cannot fit counts as a failure, the others go on
+                nse[well], failed[well] = None, f"{type(exc).__name__}: {exc}"
+                continue
+            nse[well] = round(_nse(level[bounds["test_start"]:bounds["end"]].dropna(), sim), 4)
+    nse = {w: nse.get(w) for w in data.well_ids}
+    return {"case": "pastas_plugin_inputs", "wells": len(nse), "seconds": round(time.perf_counter() - t0, 1),
+            **summary(list(nse.values())), "failed": failed, "nse_test": nse}
+
+
 def run(structures=("flex", "linear")):
     folder = datasets.swiss_dir()
     if folder is None:
@@ -97,6 +130,7 @@ def run(structures=("flex", "linear")):
                     "pastas_version": ps.__version__,
                     "test": f"{datasets.SWISS_TEST_START}..{datasets.SWISS_TEST_END}",
                     "failed": failed, "nse_test": nse})
+    out.append({**run_plugin_inputs(datasets.load_swiss(folder)), "pastas_version": ps.__version__})
     return out
 
 

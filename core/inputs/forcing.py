@@ -43,7 +43,7 @@ def _read_forcing(forcing, roles, date_col, id_col, log, nodata=NODATA_CODES):
         raise InputError(f"{_n(len(pos), 'forcing date is', 'forcing dates are')} not in an accepted format: "
                          f"{_rows_text(pos, raw_dates.iloc[pos])}; accepted: {ACCEPTED_DATE_FORMATS}",
                          field=date_col, fix="correct these dates (for example as 2010-01-31) or remove the rows")
-    keep = dates.notna().values
+    keep = dates.notna().to_numpy(copy=True)  # writable: pandas 3 hands out read-only views
     frame = pd.DataFrame({"date": dates.values, **data})
     if id_col:
         frame.insert(0, "well_id", ids.values)

@@ -3,7 +3,6 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import pandas as pd
-import torch
 
 from ..config import Settings
 from ..errors import InputError
@@ -115,6 +114,8 @@ class TrainConfig(Settings):
 
 def resolve_device(name):
     """'auto' -> cuda when available; 'cuda' without a GPU falls back to cpu."""
+    import torch  # here, so that the settings (and the Pastas baseline's bench) load without torch
+
     if name == "auto" or str(name).startswith("cuda"):
         if torch.cuda.is_available():
             return torch.device("cuda" if name == "auto" else name)

@@ -42,3 +42,32 @@ def test_a_misspelt_replace_is_refused_not_ignored():
 def test_checked_when_made(make, setting):
     with pytest.raises(InputError, match=setting):
         make()
+
+
+def test_the_settings_and_the_baseline_load_without_torch():
+    # make bench-pastas runs the plugin's own baseline code in a venv without torch (Pastas 2 needs numpy 2)
+    import os
+    import subprocess
+    import sys
+
+    import groundwater_lstm
+
+    code = (
+        "import sys\n"
+        "class NoTorch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' or name.startswith('torch.'):\n"
+        "            raise ImportError('torch is hidden')\n"
+        "sys.meta_path.insert(0, NoTorch())\n"
+        "from groundwater_lstm.core.model.config import TrainConfig\n"
+        "from groundwater_lstm.core.model import tfn\n"
+        "from groundwater_lstm.core.model.splits import split_dates\n"
+        "from groundwater_lstm.core.inputs.tables import prepare_wells\n"
+        "cfg = TrainConfig().replace(lookback=30)\n"
+        "assert 'torch' not in sys.modules\n"
+        "print(cfg.lookback, cfg.feature_config().__class__.__name__)\n")
+    plugins = os.path.dirname(os.path.dirname(os.path.abspath(groundwater_lstm.__file__)))  # the link's folder
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": plugins})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["30", "FeatureConfig"]

@@ -12,7 +12,7 @@ import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIP_DIRS = {".git", ".venv", ".venv-pastas", "build", "dist", "demo_output", "test_artifacts", "bench_output",
+SKIP_DIRS = {".git", "build", "dist", "demo_output", "test_artifacts", "bench_output",
              "__pycache__", ".whl", ".gl"}
 QT_MODULES = {"QtCore", "QtGui", "QtWidgets", "QtXml", "QtNetwork", "QtSvg", "QtSql", "QtTest", "QtPrintSupport"}
 QT_CLASS = re.compile(r"^(Qt|Q[A-Z]\w*)$")
@@ -47,7 +47,8 @@ def _moved_imports(tree):
 
 def sources(root=ROOT):
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)  # never into build/ (chroots, venvs)
+        # never into build/ (chroots, venvs) nor into any virtual environment (.venv, .venv-latest, a user's own)
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (Path(folder) / d / "pyvenv.cfg").exists())
         for name in sorted(files):
             if name.endswith(".py"):
                 yield Path(folder) / name

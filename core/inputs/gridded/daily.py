@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import InputError
-from .times import DAY, fmt_step, fmt_time
+from .times import DAY, fmt_step, fmt_time, ns_index
 from .units import ERA5
 
 
@@ -20,7 +20,7 @@ def deaccumulate(acc, times, step):
     starts a new accumulation. Times must sit on the step grid counted from 00 UTC.
     """
     acc = np.asarray(acc, dtype=float)
-    t = pd.DatetimeIndex(times)
+    t = ns_index(times)
     tod = (t - t.normalize()).asi8
     if np.any(tod % step.value != 0):
         raise InputError(
@@ -50,7 +50,7 @@ def negative_share(amounts, tolerance):
 def step_days(times, step, label, utc_offset_hours=0.0, flux=True):
     """The calendar day each step belongs to: the day of the interval's start for fluxes stamped at its end, the
     day of the time stamp otherwise; in local time when ``utc_offset_hours`` is given."""
-    t = pd.DatetimeIndex(times)
+    t = ns_index(times)
     if flux and label == "end":
         t = t - step
     if utc_offset_hours:
@@ -81,7 +81,7 @@ def to_daily(rates, times, step, label="end", how="mean", utc_offset_hours=0.0, 
     uniq, first, counts = np.unique(codes, return_index=True, return_counts=True)
     sums = np.add.reduceat(v, first, axis=0) if len(v) else np.zeros((0, v.shape[1]))
     complete = counts == per_day
-    uniq_days = pd.DatetimeIndex(uniq)
+    uniq_days = ns_index(uniq)
     if not complete.any():
         return Daily(pd.DatetimeIndex([]), np.zeros((0, v.shape[1])), list(uniq_days), [])
     lo, hi = np.nonzero(complete)[0][[0, -1]]
@@ -181,7 +181,7 @@ def common_days(dailies):
 
 def select_days(daily, days):
     """Values of ``daily`` on ``days`` (a sub-range of its days)."""
-    idx = ((days.asi8 - daily.days[0].value) // DAY.value).astype(int)
+    idx = ((ns_index(days).asi8 - daily.days[0].value) // DAY.value).astype(int)
     return daily.values[idx]
 
 
@@ -200,7 +200,7 @@ def forcing_frame(well_ids, days, columns):
 
 def date_ranges(days, mask):
     """Runs of consecutive days where ``mask`` is true: [(first, last), ...]."""
-    days = pd.DatetimeIndex(days)
+    days = ns_index(days)
     m = np.asarray(mask, dtype=bool)
     out = []
     i, n = 0, len(m)

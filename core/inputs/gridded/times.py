@@ -80,6 +80,13 @@ def parse_time_units(units, calendar=None, field="time#units"):
     return _UNIT_SECONDS[unit], ts
 
 
+def ns_index(times):
+    """``times`` as a DatetimeIndex counted in nanoseconds: pandas 3 infers the unit (s, ms, us) where 2.x always
+    used ns, and the step and gap arithmetic here reads ``asi8`` as nanoseconds."""
+    t = pd.DatetimeIndex(times)
+    return t.as_unit("ns") if hasattr(t, "as_unit") else t
+
+
 def times_from_values(values, units, calendar=None, field="time#units"):
     """Time stamps of NetCDF time coordinate ``values`` with CF ``units`` and ``calendar`` (rounded to seconds)."""
     seconds, ref = parse_time_units(units, calendar, field)
@@ -93,7 +100,7 @@ def times_from_values(values, units, calendar=None, field="time#units"):
         raise InputError(f"the time values ({v.min():g} to {v.max():g} {units}) fall outside the years 1678-2261",
                          field=field, fix="check the time units, or give `start` and `step_hours`")
     stamps = ref + offsets.astype("timedelta64[s]")
-    return pd.DatetimeIndex(stamps.astype("datetime64[ns]"))
+    return ns_index(stamps.astype("datetime64[ns]"))
 
 
 def times_from_start(start, step_hours, n):
@@ -102,7 +109,7 @@ def times_from_start(start, step_hours, n):
         raise InputError(f"the step must be a positive number of hours, not {step_hours}", setting="step_hours",
                          fix="give the time between two bands in hours (24 for daily, 1 for hourly grids)")
     step = pd.Timedelta(seconds=round(float(step_hours) * 3600))
-    return pd.DatetimeIndex(pd.Timestamp(start) + step * np.arange(int(n)))
+    return ns_index(pd.Timestamp(start) + step * np.arange(int(n)))
 
 
 def _parse_band_date(text):
@@ -225,7 +232,7 @@ def fmt_step(step):
 
 def time_axis(times, name="raster"):
     """Check a time axis: sorted, no duplicates, one step (gaps allowed) that divides a day. Returns TimeAxis."""
-    t = pd.DatetimeIndex(times)
+    t = ns_index(times)
     if len(t) == 0:
         raise InputError(f"raster '{name}' has no bands", fix="choose a raster with one band per time step")
     if len(t) == 1:
