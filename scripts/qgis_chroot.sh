@@ -4,8 +4,9 @@
 #   scripts/qgis_chroot.sh trixie [pytest args...]   QGIS 3.40 LTR, Python 3.13, numpy 2.2, torch 2.6
 #   scripts/qgis_chroot.sh sid    [pytest args...]   QGIS 3.44 LTR, Python 3.14, numpy 2.4, torch 2.14
 #
-# Everything but captum and pytest-qgis comes from that Debian release (its QGIS, Python, numpy, python3-torch,
-# scikit-learn, pandas). Those two are pure-Python wheels fetched on the host: pip inside the chroot rejects
+# Everything but captum, pytest-qgis and Pastas 2 (the baseline, the release for numpy 2) comes from that Debian
+# release (its QGIS, Python, numpy, python3-torch, scikit-learn, pandas). Those are pure-Python wheels fetched on the
+# host (Pastas without numba, which it only uses when present): pip inside the chroot rejects
 # this machine's proxy certificate. The repository is copied in (never bind-mounted, so that deleting build/
 # can never reach it), and /proc, /dev and /sys are bound only while the tests run.
 # GWLSTM_STRICT_DEPRECATIONS=1 turns every DeprecationWarning raised from the plugin's own modules into an error.
@@ -19,10 +20,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${GWLSTM_CHROOTS:-$root/build/chroot}/$suite"
 stamp="$dir/.gwlstm-ready"
 # Bump when the package list changes: a cached chroot built from another list is rebuilt.
-recipe="3"
+recipe="4"
 packages="qgis,python3-qgis,qgis-providers,python3-torch,python3-sklearn,python3-pandas,python3-pip,python3-venv"
-packages="$packages,python3-pytest,python3-tqdm,python3-matplotlib,python3-packaging,python3-distributed,chromium,zip,xvfb,xauth"
-wheels="captum pytest-qgis"
+packages="$packages,python3-pytest,python3-tqdm,python3-matplotlib,python3-packaging,python3-scipy,python3-distributed,chromium,zip,xvfb,xauth"
+wheels="captum pytest-qgis pastas==2.0.0"
 
 [ "$(id -u)" = 0 ] || { echo "The $suite tier builds and enters a chroot: run it as root." >&2; exit 1; }
 
