@@ -83,8 +83,7 @@ def parse_time_units(units, calendar=None, field="time#units"):
 def ns_index(times):
     """``times`` as a DatetimeIndex counted in nanoseconds: pandas 3 infers the unit (s, ms, us) where 2.x always
     used ns, and the step and gap arithmetic here reads ``asi8`` as nanoseconds."""
-    t = pd.DatetimeIndex(times)
-    return t.as_unit("ns") if hasattr(t, "as_unit") else t
+    return pd.DatetimeIndex(times).astype("datetime64[ns]")
 
 
 def times_from_values(values, units, calendar=None, field="time#units"):
